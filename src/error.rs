@@ -99,6 +99,8 @@ impl fmt::Display for RetryHistory<'_> {
 pub enum TimeoutKind {
     /// Establishing the connection.
     Connect,
+    /// Waiting for the next bytes of the response.
+    Read,
     /// One attempt: sending the request and reading the whole response.
     Attempt,
     /// The whole operation, across retries.
@@ -109,6 +111,7 @@ impl fmt::Display for TimeoutKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TimeoutKind::Connect => "connect",
+            TimeoutKind::Read => "read",
             TimeoutKind::Attempt => "attempt",
             TimeoutKind::Operation => "operation",
         })
@@ -443,7 +446,10 @@ mod tests {
         assert!(e.is_throttling());
         let text = e.to_string();
         assert!(text.contains("after 3 attempts"), "{text}");
-        assert!(text.contains("attempt 1 (Throttling.User (HTTP 400))"), "{text}");
+        assert!(
+            text.contains("attempt 1 (Throttling.User (HTTP 400))"),
+            "{text}"
+        );
         assert!(text.contains("attempt 2 (HTTP 503)"), "{text}");
     }
 }

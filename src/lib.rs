@@ -1,12 +1,23 @@
 //! Typed, async client for the Alibaba Cloud ECS `DescribeTasks` API.
 #![warn(missing_docs)]
 
+pub mod client;
+pub mod credentials;
+pub mod decode;
+pub mod endpoint;
 pub mod error;
 pub mod model;
+pub mod request;
 pub mod retry;
+pub mod signer;
+mod transport;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
 
+pub use client::{Client, ClientBuilder, Format};
+pub use credentials::{Credentials, EnvironmentProvider, ProvideCredentials};
 pub use error::{CredentialsError, DecodeError, Error, Result, ServiceError, ValidationError};
 pub use model::{DescribeTasksResponse, Task, TaskAction, TaskSet, TaskStatus};
+pub use request::{DescribeTasksRequest, DescribeTasksRequestBuilder};
+pub use retry::RetryConfig;

@@ -125,7 +125,11 @@ pub struct Task {
 
 impl Task {
     /// A task with the given id, action and status, and no other field set.
-    pub fn new(task_id: impl Into<String>, task_action: TaskAction, task_status: TaskStatus) -> Self {
+    pub fn new(
+        task_id: impl Into<String>,
+        task_action: TaskAction,
+        task_status: TaskStatus,
+    ) -> Self {
         Self {
             task_id: task_id.into(),
             task_action,
@@ -293,8 +297,11 @@ wire_enum! {
 
 impl TaskStatus {
     /// The statuses the service honours as a `TaskStatus` filter (it silently ignores others).
-    pub const FILTERABLE: &'static [TaskStatus] =
-        &[TaskStatus::Finished, TaskStatus::Processing, TaskStatus::Failed];
+    pub const FILTERABLE: &'static [TaskStatus] = &[
+        TaskStatus::Finished,
+        TaskStatus::Processing,
+        TaskStatus::Failed,
+    ];
 
     /// Whether the service honours this status as a filter.
     pub fn is_filterable(&self) -> bool {
@@ -338,9 +345,18 @@ mod tests {
 
     #[test]
     fn wire_spellings_map_to_known_variants() {
-        assert_eq!(TaskAction::from_wire("IMPORT_IMAGE"), TaskAction::ImportImage);
-        assert_eq!(TaskAction::from_wire("ImportImage"), TaskAction::ImportImage);
-        assert_eq!(TaskAction::from_wire("export_image"), TaskAction::ExportImage);
+        assert_eq!(
+            TaskAction::from_wire("IMPORT_IMAGE"),
+            TaskAction::ImportImage
+        );
+        assert_eq!(
+            TaskAction::from_wire("ImportImage"),
+            TaskAction::ImportImage
+        );
+        assert_eq!(
+            TaskAction::from_wire("export_image"),
+            TaskAction::ExportImage
+        );
         assert_eq!(TaskStatus::from_wire("FINISHED"), TaskStatus::Finished);
         assert_eq!(
             TaskAction::from_wire("ResizeDisk"),
@@ -371,9 +387,17 @@ mod tests {
             "{text}"
         );
         let err = "Snapshot".parse::<TaskAction>().unwrap_err();
-        assert!(err.to_string().contains("ImportImage, ExportImage, RedeployInstance, ModifyDiskSpec, ArchiveSnapshot"));
-        assert_eq!("Finished".parse::<TaskStatus>().unwrap(), TaskStatus::Finished);
-        assert_eq!("archive_snapshot".parse::<TaskAction>().unwrap(), TaskAction::ArchiveSnapshot);
+        assert!(err.to_string().contains(
+            "ImportImage, ExportImage, RedeployInstance, ModifyDiskSpec, ArchiveSnapshot"
+        ));
+        assert_eq!(
+            "Finished".parse::<TaskStatus>().unwrap(),
+            TaskStatus::Finished
+        );
+        assert_eq!(
+            "archive_snapshot".parse::<TaskAction>().unwrap(),
+            TaskAction::ArchiveSnapshot
+        );
     }
 
     #[test]

@@ -163,7 +163,9 @@ pub enum RetryReason {
 
 /// Whether a service Code belongs to the throttling family.
 pub fn is_throttling_code(code: &str) -> bool {
-    code.starts_with("Throttling") || code == "Rejected.Throttling" || code == "ServiceUnavailable.Throttling"
+    code.starts_with("Throttling")
+        || code == "Rejected.Throttling"
+        || code == "ServiceUnavailable.Throttling"
 }
 
 /// The one classification function: decides from the failure alone (transport kind, HTTP
@@ -310,7 +312,10 @@ mod tests {
         assert_eq!(c.backoff_ceiling(1000), Duration::from_secs(20));
         assert_eq!(c.backoff(3, 0.5, None), Duration::from_millis(400));
         assert_eq!(c.backoff(3, 0.0, None), Duration::ZERO);
-        assert_eq!(c.backoff(3, 0.999, None), Duration::from_millis(800).mul_f64(0.999));
+        assert_eq!(
+            c.backoff(3, 0.999, None),
+            Duration::from_millis(800).mul_f64(0.999)
+        );
         assert_eq!(
             c.backoff(1, 0.1, Some(Duration::from_secs(2))),
             Duration::from_secs(2)

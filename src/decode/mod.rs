@@ -1,0 +1,224 @@
+//! Decoding response bodies: JSON or XML into one tolerant model, and error envelopes.
+//!
+//! Accepted shapes, in both formats:
+//!
+//! * `TaskSet: {"Task": [...]}` (the real service), `TaskSet: {"Task": {...}}` (one task),
+//!   `TaskSet: [{"Task": [...]}]` (the reference's example), an empty or missing `TaskSet`, and a
+//!   single `<Task>` in XML;
+//! * `TaskAction` as `ImportImage` or `IMPORT_IMAGE`, unknown actions and statuses kept as
+//!   `Other`;
+//! * `SupportCancel` as `true`, `"true"` or `"True"`; numbers as numbers or strings;
+//! * times with minute precision (`2015-11-24T12:50Z`) or with seconds; an empty
+//!   `FinishedTime` as `None`;
+//! * unknown fields, ignored.
+//!
+//! The format is read from the body itself (`{` or `<`), so a JSON error from a gateway in front
+//! of an XML call still decodes. Nothing here panics on any input; everything that cannot be
+//! decoded is a [`DecodeError`] with the status and a short excerpt.
+
+mod envelope;
+mod json;
+pub mod lenient;
+mod xml;
+
+use crate::error::{DecodeError, Error, ServiceError};
+use crate::model::{DescribeTasksResponse, Task, TaskAction, TaskStatus};
+
+pub use envelope::decode_error_envelope;
+
+/// What the body looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Json,
+    Xml,
+    Html,
+    Empty,
+    Other,
+}
+
+/// Sniffs the body's format from its first meaningful bytes.
+pub(crate) fn sniff(body: &[u8]) -> BodyKind {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = match body.iter().position(|b| !b.is_ascii_whitespace()) {
+        Some(i) => &body[i..],
+        None => return BodyKind::Empty,
+    };
+    match start[0] {
+        b'{' | b'[' => BodyKind::Json,
+        b'<' => {
+            let head = &start[..start.len().min(64)];
+            let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+            if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+                BodyKind::Html
+            } else {
+                BodyKind::Xml
+            }
+        }
+        _ => BodyKind::Other,
+    }
+}
+
+/// Decodes a successful JSON body into the model.
+pub fn decode_json(body: &[u8]) -> Result<DescribeTasksResponse, DecodeError> {
+    json::decode(body).map_err(|reason| DecodeError::new(200, reason, body))
+}
+
+/// Decodes a successful XML body into the model.
+pub fn decode_xml(body: &[u8]) -> Result<DescribeTasksResponse, DecodeError> {
+    xml::decode(body).map_err(|reason| DecodeError::new(200, reason, body))
+}
+
+/// Decodes any response: a 2xx body into the model (JSON or XML, whichever the body is), any
+/// other status into a [`ServiceError`] from its envelope, and anything else into a
+/// [`DecodeError`]. `request_id` is the `x-acs-request-id` header, used when the body has none.
+pub fn decode_response(
+    http_status: u16,
+    body: &[u8],
+    request_id: Option<&str>,
+) -> Result<DescribeTasksResponse, Error> {
+    let kind = sniff(body);
+    let fail = |reason: String| {
+        let mut e = DecodeError::new(http_status, reason, body);
+        e.request_id = request_id.map(str::to_owned);
+        Error::decode(e)
+    };
+    if !(200..300).contains(&http_status) {
+        return Err(match decode_error_envelope(http_status, body) {
+            Some(mut e) => {
+                if e.request_id.is_none() {
+                    e.request_id = request_id.map(str::to_owned);
+                }
+                Error::service(e)
+            }
+            None => fail(match kind {
+                BodyKind::Html => {
+                    "an HTML page instead of an API response (a proxy or gateway?)".into()
+                }
+                BodyKind::Empty => "an empty body with an error status".into(),
+                _ => "the body is not an error envelope".into(),
+            }),
+        });
+    }
+    let decoded = match kind {
+        BodyKind::Json => json::decode(body),
+        BodyKind::Xml => xml::decode(body),
+        BodyKind::Html => {
+            Err("an HTML page instead of an API response (a proxy or gateway?)".into())
+        }
+        BodyKind::Empty => Err("an empty body".into()),
+        BodyKind::Other => Err("the body is neither JSON nor XML".into()),
+    };
+    match decoded {
+        // A 2xx carrying an error envelope (seen behind some gateways) is still an error.
+        Ok(r) if r.request_id.is_empty() && r.total_count == 0 && r.task_set.is_empty() => {
+            match decode_error_envelope(http_status, body) {
+                Some(e) => Err(Error::service(e)),
+                None => Ok(r),
+            }
+        }
+        Ok(r) => Ok(r),
+        Err(reason) => match decode_error_envelope(http_status, body) {
+            Some(e) => Err(Error::service(e)),
+            None => Err(fail(reason)),
+        },
+    }
+}
+
+/// A task's fields as they arrive, in either format.
+#[derive(Default)]
+pub(crate) struct TaskFields {
+    task_id: Option<String>,
+    task_action: Option<TaskAction>,
+    task_status: Option<TaskStatus>,
+    creation_time: Option<chrono::DateTime<chrono::Utc>>,
+    finished_time: Option<chrono::DateTime<chrono::Utc>>,
+    support_cancel: Option<bool>,
+    resource_id: Option<String>,
+    source: Option<String>,
+    failed_reason: Option<String>,
+    task_group_id: Option<String>,
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+impl TaskFields {
+    /// Whether `key` is a task field.
+    pub(crate) fn knows(key: &str) -> bool {
+        matches!(
+            key,
+            "TaskId"
+                | "TaskAction"
+                | "TaskStatus"
+                | "CreationTime"
+                | "FinishedTime"
+                | "SupportCancel"
+                | "ResourceId"
+                | "Source"
+                | "FailedReason"
+                | "TaskGroupId"
+        )
+    }
+
+    /// Sets a field from its text; unknown fields are ignored.
+    pub(crate) fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let in_field = |e: String| format!("{key}: {e}");
+        match key {
+            "TaskId" => self.task_id = non_empty(value),
+            "TaskAction" => self.task_action = Some(TaskAction::from_wire(value.trim())),
+            "TaskStatus" => self.task_status = Some(TaskStatus::from_wire(value.trim())),
+            "CreationTime" => self.creation_time = lenient::parse_time(value).map_err(in_field)?,
+            "FinishedTime" => self.finished_time = lenient::parse_time(value).map_err(in_field)?,
+            "SupportCancel" => {
+                self.support_cancel = lenient::parse_bool(value).map_err(in_field)?
+            }
+            "ResourceId" => self.resource_id = non_empty(value),
+            "Source" => self.source = non_empty(value),
+            "FailedReason" => self.failed_reason = non_empty(value),
+            "TaskGroupId" => self.task_group_id = non_empty(value),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// [`set`](Self::set) for an element name in bytes.
+    pub(crate) fn set_bytes(&mut self, key: &[u8], value: &str) -> Result<(), String> {
+        match std::str::from_utf8(key) {
+            Ok(key) => self.set(key, value),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// The task; `TaskId` is the one required field.
+    pub(crate) fn finish(self) -> Result<Task, String> {
+        let task_id = self.task_id.ok_or("a task without TaskId")?;
+        let mut task = Task::new(
+            task_id,
+            self.task_action.unwrap_or(TaskAction::Other(String::new())),
+            self.task_status.unwrap_or(TaskStatus::Other(String::new())),
+        );
+        task.creation_time = self.creation_time;
+        task.finished_time = self.finished_time;
+        task.support_cancel = self.support_cancel;
+        task.resource_id = self.resource_id;
+        task.source = self.source;
+        task.failed_reason = self.failed_reason;
+        task.task_group_id = self.task_group_id;
+        Ok(task)
+    }
+}
+
+/// A [`ServiceError`] with only the envelope fields known.
+pub(crate) fn service_error(http_status: u16, code: String) -> ServiceError {
+    ServiceError {
+        http_status,
+        code,
+        message: String::new(),
+        request_id: None,
+        host_id: None,
+        recommend: None,
+        diagnosis: None,
+    }
+}

@@ -1,0 +1,181 @@
+//! The XML decoder: a single pass over quick-xml events that fills the same model as the JSON
+//! decoder. One `<Task>` or many, `<FinishedTime/>` or `<FinishedTime></FinishedTime>`, unknown
+//! elements skipped, entities and CDATA resolved.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::{lenient, TaskFields};
+use crate::model::{DescribeTasksResponse, TaskSet};
+
+/// Appends the text of an entity reference (`&amp;`, `&#x4e2d;`) to `out`.
+fn push_entity(out: &mut String, name: &[u8]) -> Result<(), String> {
+    let name = std::str::from_utf8(name).map_err(|_| "entity is not UTF-8".to_owned())?;
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
+            Some(hex) => u32::from_str_radix(hex, 16),
+            None => num.parse::<u32>(),
+        }
+        .map_err(|_| format!("bad character reference &{name};"))?;
+        let ch = char::from_u32(code)
+            .filter(|c| *c != '\0')
+            .ok_or_else(|| format!("bad character reference &{name};"))?;
+        out.push(ch);
+        return Ok(());
+    }
+    match quick_xml::escape::resolve_predefined_entity(name) {
+        Some(text) => {
+            out.push_str(text);
+            Ok(())
+        }
+        None => Err(format!("unknown entity &{name};")),
+    }
+}
+
+/// Where the reader is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Outside any element we care about (or inside an unknown one).
+    Elsewhere,
+    /// Directly inside the root element.
+    Root,
+    /// Directly inside `<TaskSet>`.
+    TaskSet,
+    /// Directly inside a `<Task>`.
+    Task,
+}
+
+/// Decodes an XML `DescribeTasks` body.
+pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
+    let mut reader = Reader::from_reader(body);
+    reader.config_mut().trim_text(false);
+    let mut out = DescribeTasksResponse::default();
+    let mut tasks = Vec::new();
+
+    // The stack of places of the open elements; `field` is the leaf element whose text we are
+    // collecting, if any.
+    let mut stack: Vec<Place> = Vec::with_capacity(8);
+    let mut field: Option<Vec<u8>> = None;
+    let mut text = String::new();
+    let mut task: Option<TaskFields> = None;
+    let mut saw_root = false;
+
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
+        match event {
+            Event::Start(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                let parent = stack.last().copied();
+                let place = match parent {
+                    None => {
+                        if saw_root {
+                            return Err("more than one root element".into());
+                        }
+                        saw_root = true;
+                        if name == b"Error" {
+                            return Err("the body is an error envelope".into());
+                        }
+                        Place::Root
+                    }
+                    Some(Place::Root) if name == b"TaskSet" => Place::TaskSet,
+                    Some(Place::TaskSet) if name == b"Task" => {
+                        task = Some(TaskFields::default());
+                        Place::Task
+                    }
+                    // A TaskSet wrapped once more (as in some SDK renderings): look through it.
+                    Some(Place::TaskSet) if name == b"TaskSet" => Place::TaskSet,
+                    Some(Place::Root) | Some(Place::Task) => {
+                        field = Some(name.to_vec());
+                        text.clear();
+                        Place::Elsewhere
+                    }
+                    _ => {
+                        // Something nested in a leaf or unknown element: not a leaf after all.
+                        field = None;
+                        Place::Elsewhere
+                    }
+                };
+                stack.push(place);
+            }
+            Event::Empty(e) => {
+                let name = e.local_name();
+                match stack.last() {
+                    None => return Err("the body has an empty root element".into()),
+                    Some(Place::Root) => set_root(&mut out, name.as_ref(), "")?,
+                    Some(Place::Task) => {
+                        if let Some(t) = task.as_mut() {
+                            t.set_bytes(name.as_ref(), "")?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(e) => {
+                if field.is_some() {
+                    let chunk = e.decode().map_err(|e| format!("text is not UTF-8: {e}"))?;
+                    text.push_str(&chunk);
+                }
+            }
+            Event::CData(e) => {
+                if field.is_some() {
+                    let chunk = e.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
+                    text.push_str(&chunk);
+                }
+            }
+            Event::GeneralRef(e) => {
+                if field.is_some() {
+                    push_entity(&mut text, &e)?;
+                }
+            }
+            Event::End(_) => {
+                let place = stack.pop().ok_or("unbalanced end tag")?;
+                match (place, stack.last().copied()) {
+                    (Place::Elsewhere, Some(parent)) => {
+                        if let Some(name) = field.take() {
+                            match parent {
+                                Place::Root => set_root(&mut out, &name, &text)?,
+                                Place::Task => {
+                                    if let Some(t) = task.as_mut() {
+                                        t.set_bytes(&name, &text)?;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    (Place::Task, _) => {
+                        if let Some(t) = task.take() {
+                            tasks.push(t.finish()?);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+    if !saw_root {
+        return Err("the body holds no XML element".into());
+    }
+    if !stack.is_empty() {
+        return Err("the XML ends before its root element closes (truncated body?)".into());
+    }
+    out.task_set = TaskSet::new(tasks);
+    Ok(out)
+}
+
+fn set_root(out: &mut DescribeTasksResponse, name: &[u8], value: &str) -> Result<(), String> {
+    match name {
+        b"RequestId" => out.request_id = value.trim().to_owned(),
+        b"RegionId" => out.region_id = Some(value.trim().to_owned()).filter(|s| !s.is_empty()),
+        b"PageNumber" => out.page_number = lenient::parse_u32(value)?.unwrap_or(0),
+        b"PageSize" => out.page_size = lenient::parse_u32(value)?.unwrap_or(0),
+        b"TotalCount" => out.total_count = lenient::parse_u64(value)?.unwrap_or(0),
+        _ => {}
+    }
+    Ok(())
+}
