@@ -52,6 +52,21 @@ pub enum Error {
     /// Credentials could not be obtained.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
+    /// Collecting every task would exceed the configured cap.
+    #[error("the walk returned more than {limit} tasks; narrow the request or raise the cap")]
+    TooManyTasks {
+        /// The cap that was reached.
+        limit: usize,
+    },
+    /// The waiter gave up before every task reached a terminal status.
+    #[error(transparent)]
+    WaitTimeout(Box<WaitTimeoutError>),
+    /// The service did not return some of the tasks the waiter was asked to watch.
+    #[error("the service did not return these tasks: {}", task_ids.join(", "))]
+    TasksNotFound {
+        /// The ids the service did not return.
+        task_ids: Vec<String>,
+    },
     /// The call was retried and the last attempt failed too.
     #[error("{last} (after {attempts} attempts; {})", RetryHistory(retries))]
     RetriesExhausted {
@@ -92,6 +107,32 @@ impl fmt::Display for RetryHistory<'_> {
         Ok(())
     }
 }
+
+/// The waiter's timeout expired; carries the last state seen of every task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitTimeoutError {
+    /// How long the waiter waited.
+    pub waited: Duration,
+    /// Every watched task id with the last state seen (`None`: never returned).
+    pub last_seen: Vec<(String, Option<crate::model::Task>)>,
+}
+
+impl fmt::Display for WaitTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tasks not finished after {:?}:", self.waited)?;
+        for (i, (id, task)) in self.last_seen.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ", " };
+            match task {
+                Some(t) => write!(f, "{sep}{id} {}", t.task_status)?,
+                None => write!(f, "{sep}{id} not seen")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WaitTimeoutError {}
 
 /// Which timeout expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,9 +228,12 @@ impl Error {
         self.code().is_some_and(crate::retry::is_throttling_code)
     }
 
-    /// Whether a timeout expired.
+    /// Whether a timeout expired (an HTTP timeout or the waiter's).
     pub fn is_timeout(&self) -> bool {
-        matches!(self.last_attempt(), Error::Timeout { .. })
+        matches!(
+            self.last_attempt(),
+            Error::Timeout { .. } | Error::WaitTimeout(_)
+        )
     }
 
     /// Whether the call was refused before sending.

@@ -7,10 +7,12 @@ pub mod decode;
 pub mod endpoint;
 pub mod error;
 pub mod model;
+pub mod paginate;
 pub mod request;
 pub mod retry;
 pub mod signer;
 mod transport;
+pub mod wait;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
@@ -20,4 +22,6 @@ pub use credentials::{Credentials, EnvironmentProvider, ProvideCredentials};
 pub use error::{CredentialsError, DecodeError, Error, Result, ServiceError, ValidationError};
 pub use model::{DescribeTasksResponse, Task, TaskAction, TaskSet, TaskStatus};
 pub use request::{DescribeTasksRequest, DescribeTasksRequestBuilder};
+pub use paginate::{IntoDescribeTasksRequest, Pages, Tasks};
 pub use retry::RetryConfig;
+pub use wait::WaitOptions;

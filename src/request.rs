@@ -121,13 +121,6 @@ impl DescribeTasksRequest {
         next
     }
 
-    /// The same request narrowed to the given task ids (at most [`MAX_IDS`]).
-    pub(crate) fn with_task_ids(&self, task_ids: Vec<String>) -> Self {
-        let mut next = self.clone();
-        next.task_ids = task_ids;
-        next
-    }
-
     /// The operation's own parameters (without `Action` and the common parameters), in the
     /// order the reference lists them. Values are not encoded.
     pub fn to_params(&self) -> Vec<(Cow<'static, str>, String)> {
