@@ -271,22 +271,16 @@ impl Client {
             .hyphenated()
             .encode_lower(&mut nonce_buf);
 
-        let mut all: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 10);
-        all.extend_from_slice(&[
-            ("Action", action),
-            ("Version", API_VERSION),
-            ("Format", inner.format.as_str()),
-            ("AccessKeyId", credentials.access_key_id()),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureVersion", "1.0"),
-            ("Timestamp", &timestamp),
-            ("SignatureNonce", nonce),
-        ]);
-        if let Some(token) = credentials.security_token() {
-            all.push(("SecurityToken", token));
-        }
-        all.extend_from_slice(params);
-        let signed = signer::sign_query("POST", &all, credentials.access_key_secret());
+        let common = signer::CommonParams {
+            action,
+            version: API_VERSION,
+            format: inner.format.as_str(),
+            access_key_id: credentials.access_key_id(),
+            security_token: credentials.security_token(),
+            timestamp: &timestamp,
+            nonce,
+        };
+        let signed = signer::sign_rpc("POST", &common, params, credentials.access_key_secret());
         let mut url = String::with_capacity(base_url.len() + 2 + signed.query.len());
         url.push_str(base_url);
         url.push_str("/?");

@@ -21,7 +21,7 @@ pub use client::{Client, ClientBuilder, Format};
 pub use credentials::{Credentials, EnvironmentProvider, ProvideCredentials};
 pub use error::{CredentialsError, DecodeError, Error, Result, ServiceError, ValidationError};
 pub use model::{DescribeTasksResponse, Task, TaskAction, TaskSet, TaskStatus};
-pub use request::{DescribeTasksRequest, DescribeTasksRequestBuilder};
 pub use paginate::{IntoDescribeTasksRequest, Pages, Tasks};
+pub use request::{DescribeTasksRequest, DescribeTasksRequestBuilder};
 pub use retry::RetryConfig;
 pub use wait::WaitOptions;

@@ -88,7 +88,11 @@ impl fmt::Debug for WaitOptions {
 impl Default for WaitOptions {
     fn default() -> Self {
         Self {
-            terminal: vec![TaskStatus::Finished, TaskStatus::Failed, TaskStatus::Deleted],
+            terminal: vec![
+                TaskStatus::Finished,
+                TaskStatus::Failed,
+                TaskStatus::Deleted,
+            ],
             initial_interval: Duration::from_secs(2),
             max_interval: Duration::from_secs(30),
             timeout: Duration::from_secs(30 * 60),
@@ -214,7 +218,9 @@ impl Client {
         loop {
             let mut returned: HashMap<String, Task> = HashMap::with_capacity(ids.len());
             for request in &requests {
-                let tasks = self.describe_all_tasks_with_limit(request.clone(), 10 * MAX_IDS).await?;
+                let tasks = self
+                    .describe_all_tasks_with_limit(request.clone(), 10 * MAX_IDS)
+                    .await?;
                 for task in tasks {
                     if request.task_ids().contains(&task.task_id) {
                         returned.insert(task.task_id.clone(), task);
@@ -247,7 +253,11 @@ impl Client {
             last.extend(returned);
             let not_found: Vec<String> = ids
                 .iter()
-                .filter(|id| missing.get(*id).is_some_and(|n| *n >= options.not_found_polls))
+                .filter(|id| {
+                    missing
+                        .get(*id)
+                        .is_some_and(|n| *n >= options.not_found_polls)
+                })
                 .cloned()
                 .collect();
             if !not_found.is_empty() {
@@ -262,7 +272,10 @@ impl Client {
             if waited >= options.timeout {
                 return Err(Error::WaitTimeout(Box::new(WaitTimeoutError {
                     waited,
-                    last_seen: ids.iter().map(|id| (id.clone(), last.get(id).cloned())).collect(),
+                    last_seen: ids
+                        .iter()
+                        .map(|id| (id.clone(), last.get(id).cloned()))
+                        .collect(),
                 })));
             }
             let jittered = interval.mul_f64(0.5 + fastrand::f64() * 0.5);

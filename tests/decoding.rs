@@ -44,7 +44,10 @@ fn reference_xml_example_decodes_to_the_same_tasks_as_json() {
     assert_eq!(xml.task_set, json.task_set);
     assert_eq!((xml.page_number, xml.page_size, xml.total_count), (1, 2, 2));
     // IMPORT_IMAGE in the XML example is ImportImage.
-    assert!(xml.tasks().iter().all(|t| t.task_action == TaskAction::ImportImage));
+    assert!(xml
+        .tasks()
+        .iter()
+        .all(|t| t.task_action == TaskAction::ImportImage));
 }
 
 #[test]
@@ -69,7 +72,10 @@ fn service_shape_with_strings_unknowns_and_wild_fields() {
     assert_eq!(c.task_action, TaskAction::Other("ResizeDiskOnline".into()));
     assert_eq!(c.task_status, TaskStatus::Other("Rollbacking".into()));
     assert_eq!(c.support_cancel, Some(false));
-    assert_eq!(c.failed_reason.as_deref(), Some("InvalidImage.NotSupported"));
+    assert_eq!(
+        c.failed_reason.as_deref(),
+        Some("InvalidImage.NotSupported")
+    );
 }
 
 #[test]
@@ -118,10 +124,26 @@ fn single_xml_task_with_cdata_entities_and_unknown_elements() {
 #[test]
 fn documented_errors_decode_from_json_and_xml() {
     for (name, code, request_id) in [
-        ("error_missing_parameter.json", "MissingParameter", "0C5C9A3D-MISSING"),
-        ("error_missing_parameter.xml", "MissingParameter", "0C5C9A3D-MISSING-XML"),
-        ("error_invalid_region.json", "InvalidRegionId.NotFound", "7B1E-REGION"),
-        ("error_invalid_region.xml", "InvalidRegionId.NotFound", "7B1E-REGION-XML"),
+        (
+            "error_missing_parameter.json",
+            "MissingParameter",
+            "0C5C9A3D-MISSING",
+        ),
+        (
+            "error_missing_parameter.xml",
+            "MissingParameter",
+            "0C5C9A3D-MISSING-XML",
+        ),
+        (
+            "error_invalid_region.json",
+            "InvalidRegionId.NotFound",
+            "7B1E-REGION",
+        ),
+        (
+            "error_invalid_region.xml",
+            "InvalidRegionId.NotFound",
+            "7B1E-REGION-XML",
+        ),
     ] {
         let err = decode_response(400, &fixture(name), None).unwrap_err();
         assert_eq!(err.code(), Some(code), "{name}");
@@ -162,17 +184,27 @@ fn html_pages_truncated_and_mistyped_bodies_are_decode_errors() {
     let err = decode_response(200, b"", None).unwrap_err();
     assert!(err.decode_error().is_some());
     let err = decode_response(200, b"plain text", None).unwrap_err();
-    assert!(err.decode_error().unwrap().reason.contains("neither JSON nor XML"));
+    assert!(err
+        .decode_error()
+        .unwrap()
+        .reason
+        .contains("neither JSON nor XML"));
 }
 
 #[test]
 fn format_specific_entry_points_decode_their_format() {
     assert_eq!(
-        decode_json(&fixture("reference_example.json")).unwrap().task_set.len(),
+        decode_json(&fixture("reference_example.json"))
+            .unwrap()
+            .task_set
+            .len(),
         2
     );
     assert_eq!(
-        decode_xml(&fixture("reference_example.xml")).unwrap().task_set.len(),
+        decode_xml(&fixture("reference_example.xml"))
+            .unwrap()
+            .task_set
+            .len(),
         2
     );
     assert!(decode_xml(&fixture("reference_example.json")).is_err());
@@ -181,14 +213,21 @@ fn format_specific_entry_points_decode_their_format() {
 
 #[test]
 fn a_task_without_id_is_an_error_not_a_silent_default() {
-    let body = br#"{"RequestId":"R","TotalCount":1,"TaskSet":{"Task":[{"TaskStatus":"Finished"}]}}"#;
+    let body =
+        br#"{"RequestId":"R","TotalCount":1,"TaskSet":{"Task":[{"TaskStatus":"Finished"}]}}"#;
     let err = decode_response(200, body, None).unwrap_err();
-    assert!(err.decode_error().unwrap().reason.contains("TaskId"), "{err}");
+    assert!(
+        err.decode_error().unwrap().reason.contains("TaskId"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unparseable_times_are_decode_errors() {
     let body = br#"{"RequestId":"R","TotalCount":1,"TaskSet":{"Task":[{"TaskId":"t","CreationTime":"tomorrow"}]}}"#;
     let err = decode_response(200, body, None).unwrap_err();
-    assert!(err.decode_error().unwrap().reason.contains("CreationTime"), "{err}");
+    assert!(
+        err.decode_error().unwrap().reason.contains("CreationTime"),
+        "{err}"
+    );
 }

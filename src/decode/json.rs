@@ -8,7 +8,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::lenient;
-use super::TaskFields;
+use super::{TaskField, TaskFields};
 use crate::model::{DescribeTasksResponse, Task, TaskSet};
 
 /// Decodes a JSON `DescribeTasks` body.
@@ -146,23 +146,51 @@ impl<'de> Deserialize<'de> for Entry {
 fn visit_entry<'de, A: MapAccess<'de>>(mut map: A, tasks: &mut Vec<Task>) -> Result<(), A::Error> {
     let mut fields = TaskFields::default();
     let mut is_task = false;
-    while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-        if key == "Task" {
-            tasks.extend(map.next_value::<TaskList>()?.0);
-        } else if TaskFields::knows(&key) {
-            is_task = true;
-            let value = map.next_value::<Scalar>()?;
-            fields
-                .set(&key, value.as_text())
-                .map_err(de::Error::custom)?;
-        } else {
-            map.next_value::<IgnoredAny>()?;
+    while let Some(key) = map.next_key::<EntryKey>()? {
+        match key {
+            EntryKey::Task => tasks.extend(map.next_value::<TaskList>()?.0),
+            EntryKey::Field(field) => {
+                is_task = true;
+                let value = map.next_value::<Scalar>()?;
+                fields
+                    .set_field(field, value.as_text())
+                    .map_err(de::Error::custom)?;
+            }
+            EntryKey::Other => {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
     }
     if is_task {
         tasks.push(fields.finish().map_err(de::Error::custom)?);
     }
     Ok(())
+}
+
+/// A key of a `TaskSet` entry: the `Task` wrapper, a task field, or anything else.
+enum EntryKey {
+    Task,
+    Field(TaskField),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for EntryKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EntryKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EntryKey, E> {
+                Ok(match v {
+                    "Task" => EntryKey::Task,
+                    other => TaskField::from_name(other).map_or(EntryKey::Other, EntryKey::Field),
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
 }
 
 /// `Task`: an array of tasks, one task object, or nothing.

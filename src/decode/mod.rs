@@ -124,6 +124,56 @@ pub fn decode_response(
     }
 }
 
+/// The task fields this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskField {
+    TaskId,
+    TaskAction,
+    TaskStatus,
+    CreationTime,
+    FinishedTime,
+    SupportCancel,
+    ResourceId,
+    Source,
+    FailedReason,
+    TaskGroupId,
+}
+
+impl TaskField {
+    /// The field named `name` on the wire.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "TaskId" => TaskField::TaskId,
+            "TaskAction" => TaskField::TaskAction,
+            "TaskStatus" => TaskField::TaskStatus,
+            "CreationTime" => TaskField::CreationTime,
+            "FinishedTime" => TaskField::FinishedTime,
+            "SupportCancel" => TaskField::SupportCancel,
+            "ResourceId" => TaskField::ResourceId,
+            "Source" => TaskField::Source,
+            "FailedReason" => TaskField::FailedReason,
+            "TaskGroupId" => TaskField::TaskGroupId,
+            _ => return None,
+        })
+    }
+
+    /// The wire name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            TaskField::TaskId => "TaskId",
+            TaskField::TaskAction => "TaskAction",
+            TaskField::TaskStatus => "TaskStatus",
+            TaskField::CreationTime => "CreationTime",
+            TaskField::FinishedTime => "FinishedTime",
+            TaskField::SupportCancel => "SupportCancel",
+            TaskField::ResourceId => "ResourceId",
+            TaskField::Source => "Source",
+            TaskField::FailedReason => "FailedReason",
+            TaskField::TaskGroupId => "TaskGroupId",
+        }
+    }
+}
+
 /// A task's fields as they arrive, in either format.
 #[derive(Default)]
 pub(crate) struct TaskFields {
@@ -145,50 +195,28 @@ fn non_empty(value: &str) -> Option<String> {
 }
 
 impl TaskFields {
-    /// Whether `key` is a task field.
-    pub(crate) fn knows(key: &str) -> bool {
-        matches!(
-            key,
-            "TaskId"
-                | "TaskAction"
-                | "TaskStatus"
-                | "CreationTime"
-                | "FinishedTime"
-                | "SupportCancel"
-                | "ResourceId"
-                | "Source"
-                | "FailedReason"
-                | "TaskGroupId"
-        )
-    }
-
-    /// Sets a field from its text; unknown fields are ignored.
-    pub(crate) fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        let in_field = |e: String| format!("{key}: {e}");
-        match key {
-            "TaskId" => self.task_id = non_empty(value),
-            "TaskAction" => self.task_action = Some(TaskAction::from_wire(value.trim())),
-            "TaskStatus" => self.task_status = Some(TaskStatus::from_wire(value.trim())),
-            "CreationTime" => self.creation_time = lenient::parse_time(value).map_err(in_field)?,
-            "FinishedTime" => self.finished_time = lenient::parse_time(value).map_err(in_field)?,
-            "SupportCancel" => {
+    /// Sets a known field from its text.
+    pub(crate) fn set_field(&mut self, field: TaskField, value: &str) -> Result<(), String> {
+        let in_field = |e: String| format!("{}: {e}", field.name());
+        match field {
+            TaskField::TaskId => self.task_id = non_empty(value),
+            TaskField::TaskAction => self.task_action = Some(TaskAction::from_wire(value.trim())),
+            TaskField::TaskStatus => self.task_status = Some(TaskStatus::from_wire(value.trim())),
+            TaskField::CreationTime => {
+                self.creation_time = lenient::parse_time(value).map_err(in_field)?
+            }
+            TaskField::FinishedTime => {
+                self.finished_time = lenient::parse_time(value).map_err(in_field)?
+            }
+            TaskField::SupportCancel => {
                 self.support_cancel = lenient::parse_bool(value).map_err(in_field)?
             }
-            "ResourceId" => self.resource_id = non_empty(value),
-            "Source" => self.source = non_empty(value),
-            "FailedReason" => self.failed_reason = non_empty(value),
-            "TaskGroupId" => self.task_group_id = non_empty(value),
-            _ => {}
+            TaskField::ResourceId => self.resource_id = non_empty(value),
+            TaskField::Source => self.source = non_empty(value),
+            TaskField::FailedReason => self.failed_reason = non_empty(value),
+            TaskField::TaskGroupId => self.task_group_id = non_empty(value),
         }
         Ok(())
-    }
-
-    /// [`set`](Self::set) for an element name in bytes.
-    pub(crate) fn set_bytes(&mut self, key: &[u8], value: &str) -> Result<(), String> {
-        match std::str::from_utf8(key) {
-            Ok(key) => self.set(key, value),
-            Err(_) => Ok(()),
-        }
     }
 
     /// The task; `TaskId` is the one required field.

@@ -5,7 +5,7 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::{lenient, TaskFields};
+use super::{lenient, TaskField, TaskFields};
 use crate::model::{DescribeTasksResponse, TaskSet};
 
 /// Appends the text of an entity reference (`&amp;`, `&#x4e2d;`) to `out`.
@@ -55,7 +55,7 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     // The stack of places of the open elements; `field` is the leaf element whose text we are
     // collecting, if any.
     let mut stack: Vec<Place> = Vec::with_capacity(8);
-    let mut field: Option<Vec<u8>> = None;
+    let mut field: Option<Key> = None;
     let mut text = String::new();
     let mut task: Option<TaskFields> = None;
     let mut saw_root = false;
@@ -87,8 +87,13 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
                     }
                     // A TaskSet wrapped once more (as in some SDK renderings): look through it.
                     Some(Place::TaskSet) if name == b"TaskSet" => Place::TaskSet,
-                    Some(Place::Root) | Some(Place::Task) => {
-                        field = Some(name.to_vec());
+                    Some(Place::Root) => {
+                        field = root_key(name).map(Key::Root);
+                        text.clear();
+                        Place::Elsewhere
+                    }
+                    Some(Place::Task) => {
+                        field = task_key(name).map(Key::Task);
                         text.clear();
                         Place::Elsewhere
                     }
@@ -104,10 +109,14 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
                 let name = e.local_name();
                 match stack.last() {
                     None => return Err("the body has an empty root element".into()),
-                    Some(Place::Root) => set_root(&mut out, name.as_ref(), "")?,
+                    Some(Place::Root) => {
+                        if let Some(key) = root_key(name.as_ref()) {
+                            set_root(&mut out, key, "")?;
+                        }
+                    }
                     Some(Place::Task) => {
-                        if let Some(t) = task.as_mut() {
-                            t.set_bytes(name.as_ref(), "")?;
+                        if let (Some(t), Some(key)) = (task.as_mut(), task_key(name.as_ref())) {
+                            t.set_field(key, "")?;
                         }
                     }
                     _ => {}
@@ -133,19 +142,15 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
             Event::End(_) => {
                 let place = stack.pop().ok_or("unbalanced end tag")?;
                 match (place, stack.last().copied()) {
-                    (Place::Elsewhere, Some(parent)) => {
-                        if let Some(name) = field.take() {
-                            match parent {
-                                Place::Root => set_root(&mut out, &name, &text)?,
-                                Place::Task => {
-                                    if let Some(t) = task.as_mut() {
-                                        t.set_bytes(&name, &text)?;
-                                    }
-                                }
-                                _ => {}
+                    (Place::Elsewhere, Some(parent)) => match (field.take(), parent) {
+                        (Some(Key::Root(name)), Place::Root) => set_root(&mut out, name, &text)?,
+                        (Some(Key::Task(key)), Place::Task) => {
+                            if let Some(t) = task.as_mut() {
+                                t.set_field(key, &text)?;
                             }
                         }
-                    }
+                        _ => {}
+                    },
                     (Place::Task, _) => {
                         if let Some(t) = task.take() {
                             tasks.push(t.finish()?);
@@ -168,13 +173,39 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     Ok(out)
 }
 
-fn set_root(out: &mut DescribeTasksResponse, name: &[u8], value: &str) -> Result<(), String> {
-    match name {
-        b"RequestId" => out.request_id = value.trim().to_owned(),
-        b"RegionId" => out.region_id = Some(value.trim().to_owned()).filter(|s| !s.is_empty()),
-        b"PageNumber" => out.page_number = lenient::parse_u32(value)?.unwrap_or(0),
-        b"PageSize" => out.page_size = lenient::parse_u32(value)?.unwrap_or(0),
-        b"TotalCount" => out.total_count = lenient::parse_u64(value)?.unwrap_or(0),
+/// The response field an element of the root holds, if it is one we read.
+fn root_key(name: &[u8]) -> Option<&'static str> {
+    Some(match name {
+        b"RequestId" => "RequestId",
+        b"RegionId" => "RegionId",
+        b"PageNumber" => "PageNumber",
+        b"PageSize" => "PageSize",
+        b"TotalCount" => "TotalCount",
+        _ => return None,
+    })
+}
+
+/// The task field an element of `<Task>` holds, if it is one we read.
+fn task_key(name: &[u8]) -> Option<TaskField> {
+    std::str::from_utf8(name)
+        .ok()
+        .and_then(TaskField::from_name)
+}
+
+/// The leaf whose text is being collected.
+#[derive(Clone, Copy)]
+enum Key {
+    Root(&'static str),
+    Task(TaskField),
+}
+
+fn set_root(out: &mut DescribeTasksResponse, key: &str, value: &str) -> Result<(), String> {
+    match key {
+        "RequestId" => out.request_id = value.trim().to_owned(),
+        "RegionId" => out.region_id = Some(value.trim().to_owned()).filter(|s| !s.is_empty()),
+        "PageNumber" => out.page_number = lenient::parse_u32(value)?.unwrap_or(0),
+        "PageSize" => out.page_size = lenient::parse_u32(value)?.unwrap_or(0),
+        "TotalCount" => out.total_count = lenient::parse_u64(value)?.unwrap_or(0),
         _ => {}
     }
     Ok(())
