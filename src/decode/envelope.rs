@@ -56,25 +56,10 @@ fn from_xml(http_status: u16, body: &[u8]) -> Option<ServiceError> {
                 current = Some(e.local_name().as_ref().to_ascii_lowercase());
                 text.clear();
             }
-            Event::Text(e) => {
-                if current.is_some() {
-                    text.push_str(&e.decode().ok()?);
-                }
-            }
-            Event::CData(e) => {
-                if current.is_some() {
-                    text.push_str(&e.decode().ok()?);
-                }
-            }
-            Event::GeneralRef(e) => {
-                if current.is_some() {
-                    let name = e.decode().ok()?;
-                    if let Some(ch) = e.resolve_char_ref().ok().flatten() {
-                        text.push(ch);
-                    } else if let Some(t) = quick_xml::escape::resolve_predefined_entity(&name) {
-                        text.push_str(t);
-                    }
-                }
+            Event::Text(e) if current.is_some() => text.push_str(&e.decode().ok()?),
+            Event::CData(e) if current.is_some() => text.push_str(&e.decode().ok()?),
+            Event::GeneralRef(e) if current.is_some() => {
+                super::xml::push_entity(&mut text, &e).ok()?
             }
             Event::End(_) => {
                 if let Some(name) = current.take() {

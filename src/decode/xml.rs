@@ -9,7 +9,7 @@ use super::{lenient, TaskField, TaskFields};
 use crate::model::{DescribeTasksResponse, TaskSet};
 
 /// Appends the text of an entity reference (`&amp;`, `&#x4e2d;`) to `out`.
-fn push_entity(out: &mut String, name: &[u8]) -> Result<(), String> {
+pub(crate) fn push_entity(out: &mut String, name: &[u8]) -> Result<(), String> {
     let name = std::str::from_utf8(name).map_err(|_| "entity is not UTF-8".to_owned())?;
     if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {

@@ -237,6 +237,29 @@ impl State {
 pub(crate) struct Shared {
     pub(crate) config: Config,
     state: Mutex<State>,
+    /// Requests being handled right now, and the most there ever were at once.
+    pub(crate) in_flight: std::sync::atomic::AtomicUsize,
+    pub(crate) max_in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts one request as in flight until dropped (also when the client goes away).
+pub(crate) struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    pub(crate) fn enter(shared: &'a Shared) -> Self {
+        use std::sync::atomic::Ordering;
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        Self(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Shared {
@@ -431,6 +454,20 @@ impl Emulator {
         self.shared.now()
     }
 
+    /// The most requests the emulator has handled at once (latency included).
+    pub fn max_concurrent_requests(&self) -> usize {
+        self.shared
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The requests being handled right now.
+    pub fn in_flight_requests(&self) -> usize {
+        self.shared
+            .in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Stops the server and waits until it has released the port.
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
@@ -594,6 +631,8 @@ impl EmulatorBuilder {
                 nonce_ttl: tolerance * 2,
                 shape: self.shape,
             },
+            in_flight: Default::default(),
+            max_in_flight: Default::default(),
             state: Mutex::new(State {
                 store,
                 regions,

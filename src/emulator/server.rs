@@ -138,6 +138,7 @@ async fn respond(
     }
 
     let request_id = uuid::Uuid::new_v4().to_string().to_ascii_uppercase();
+    let _in_flight = super::InFlight::enter(&shared);
     let (seq, latency, fault) = shared.lock().receive(RecordedRequest {
         method: method.clone(),
         params: params.map.clone(),
