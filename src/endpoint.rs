@@ -17,23 +17,23 @@ pub(crate) enum EndpointRule {
 
 impl EndpointRule {
     /// The base URL for `region_id`, without a trailing slash.
-    pub(crate) fn base_url(&self, region_id: &str) -> String {
+    pub(crate) fn base_url(&self, region_id: &str) -> std::borrow::Cow<'_, str> {
         match self {
-            EndpointRule::Fixed(url) => url.clone(),
-            EndpointRule::Public => format!("https://ecs.{region_id}.aliyuncs.com"),
-            EndpointRule::Vpc => format!("https://ecs-vpc.{region_id}.aliyuncs.com"),
+            EndpointRule::Fixed(url) => std::borrow::Cow::Borrowed(url),
+            EndpointRule::Public => format!("https://ecs.{region_id}.aliyuncs.com").into(),
+            EndpointRule::Vpc => format!("https://ecs-vpc.{region_id}.aliyuncs.com").into(),
         }
     }
 }
 
 /// The public endpoint for a region: `https://ecs.<region>.aliyuncs.com`.
 pub fn public_endpoint(region_id: &str) -> String {
-    EndpointRule::Public.base_url(region_id)
+    EndpointRule::Public.base_url(region_id).into_owned()
 }
 
 /// The VPC endpoint for a region: `https://ecs-vpc.<region>.aliyuncs.com`.
 pub fn vpc_endpoint(region_id: &str) -> String {
-    EndpointRule::Vpc.base_url(region_id)
+    EndpointRule::Vpc.base_url(region_id).into_owned()
 }
 
 /// Checks and normalises an endpoint override. A bare host (`ecs.cn-hangzhou.aliyuncs.com`)

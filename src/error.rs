@@ -496,4 +496,63 @@ mod tests {
         );
         assert!(text.contains("attempt 2 (HTTP 503)"), "{text}");
     }
+
+    #[test]
+    fn every_variant_formats_without_secrets_and_with_its_facts() {
+        let service = ServiceError {
+            http_status: 400,
+            code: "Throttling.User".into(),
+            message: "Request was denied due to user flow control.".into(),
+            request_id: Some("REQ".into()),
+            host_id: Some("ecs.aliyuncs.com".into()),
+            recommend: Some("https://api.aliyun.com/troubleshoot".into()),
+            diagnosis: None,
+        };
+        let errors = vec![
+            Error::Validation(ValidationError::new("RegionId", "x", "y")),
+            Error::service(service.clone()),
+            Error::Transport {
+                message: "connection reset".into(),
+                source: Box::new(std::io::Error::other("reset")),
+                connect: false,
+            },
+            Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                after: Duration::from_secs(1),
+            },
+            Error::decode(DecodeError::new(502, "html", b"<html>")),
+            Error::Credentials(CredentialsError::new("environment", "not set")),
+            Error::TooManyTasks { limit: 1 },
+            Error::WaitTimeout(Box::new(WaitTimeoutError {
+                waited: Duration::from_secs(1),
+                last_seen: vec![("t-1".into(), None)],
+            })),
+            Error::TasksNotFound {
+                task_ids: vec!["t-1".into()],
+            },
+            Error::RetriesExhausted {
+                attempts: 2,
+                retries: vec![RetryRecord {
+                    attempt: 1,
+                    reason: "Throttling.User (HTTP 400)".into(),
+                    delay: Duration::from_millis(1),
+                }],
+                last: Box::new(Error::service(service)),
+            },
+        ];
+        for e in &errors {
+            let text = format!("{e} {e:?} {e:#?}");
+            assert!(!text.is_empty());
+            for secret in ["secret", "SecurityToken=", "Signature="] {
+                assert!(!text.contains(secret), "{text}");
+            }
+        }
+        assert!(errors[1].to_string().contains("REQ"));
+        assert!(errors[9].to_string().contains("REQ"));
+        assert!(errors[7].is_timeout());
+        assert!(errors[3].is_timeout());
+        assert!(errors[2].is_retryable());
+        assert!(errors[4].is_retryable(), "a 502 page is retried for its status");
+        assert!(!Error::decode(DecodeError::new(200, "truncated", b"{")).is_retryable());
+    }
 }
