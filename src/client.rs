@@ -181,6 +181,8 @@ impl Client {
         let base_url = inner.endpoint.base_url(region_id);
         let mut retries: Vec<RetryRecord> = Vec::new();
         let mut skew_corrected = false;
+        // Tokens this call's retries took from the budget, refunded if it succeeds.
+        let mut retry_cost: u32 = 0;
         let mut attempt: u32 = 0;
         // Attempts counted against max_attempts (a clock-skew correction is free, once).
         let mut counted: u32 = 0;
@@ -189,7 +191,7 @@ impl Client {
             counted += 1;
             let failure = match self.attempt(action, &base_url, params).await {
                 Ok(raw) => {
-                    inner.budget.on_success();
+                    inner.budget.on_success(retry_cost);
                     return Ok(raw);
                 }
                 Err(failure) => failure,
@@ -232,8 +234,12 @@ impl Client {
                 RetryDecision::Retry(reason) => reason,
                 _ => return Err(finish(error, attempt, retries)),
             };
-            if counted >= inner.retry.max_attempts || !inner.budget.try_acquire(reason) {
+            if counted >= inner.retry.max_attempts {
                 return Err(finish(error, attempt, retries));
+            }
+            match inner.budget.try_acquire(reason) {
+                Some(cost) => retry_cost += cost,
+                None => return Err(finish(error, attempt, retries)),
             }
             let delay = inner
                 .retry

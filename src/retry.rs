@@ -21,11 +21,13 @@
 //! # Retry budget
 //!
 //! A client (and every clone of it) shares one token bucket of [`RetryConfig::budget_capacity`]
-//! tokens (default 500). A retry after a throttling error costs 10 tokens, any other retry 5; a
-//! success returns 1 token, up to the capacity. When the bucket cannot pay for a retry, the call
-//! fails with the error it has instead of retrying, so a fleet of concurrent calls facing a
-//! throttling storm does not multiply the load on the service. With the defaults, at most 50
-//! throttling retries can run back to back before successes must refill the bucket.
+//! tokens (default 500). A retry costs 5 tokens (10 after a timeout, which is costlier for both
+//! sides). A call that succeeds after retrying returns what its retries cost; a call that
+//! succeeds at once returns 1 token; the bucket never exceeds its capacity. When the bucket
+//! cannot pay for a retry, the call fails with the error it has instead of retrying. So
+//! occasional throttling (a fifth of attempts, say) is retried as usual, while a storm in which
+//! retries keep failing drains the bucket after about 100 retries and further calls fail fast
+//! instead of multiplying the load on the service.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -211,10 +213,10 @@ pub(crate) struct RetryBudget {
     tokens: AtomicU32,
 }
 
-/// Tokens one retry after throttling costs.
-pub(crate) const THROTTLING_RETRY_COST: u32 = 10;
-/// Tokens any other retry costs.
+/// Tokens one retry costs.
 pub(crate) const RETRY_COST: u32 = 5;
+/// Tokens one retry after a timeout costs.
+pub(crate) const TIMEOUT_RETRY_COST: u32 = 10;
 
 impl RetryBudget {
     pub(crate) fn new(capacity: u32) -> Self {
@@ -224,30 +226,33 @@ impl RetryBudget {
         }
     }
 
-    /// Takes the cost of one retry; false when the bucket cannot pay (or is disabled: true).
-    pub(crate) fn try_acquire(&self, reason: RetryReason) -> bool {
+    /// Takes the cost of one retry and returns it, or `None` when the bucket cannot pay (a
+    /// disabled bucket always pays, with cost 0).
+    pub(crate) fn try_acquire(&self, reason: RetryReason) -> Option<u32> {
         if self.capacity == 0 {
-            return true;
+            return Some(0);
         }
         let cost = match reason {
-            RetryReason::Throttling => THROTTLING_RETRY_COST,
+            RetryReason::Timeout => TIMEOUT_RETRY_COST,
             _ => RETRY_COST,
         };
         self.tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
-            .is_ok()
+            .ok()
+            .map(|_| cost)
     }
 
-    /// Returns one token after a success.
-    pub(crate) fn on_success(&self) {
+    /// After a successful call: refunds what its retries cost, or 1 token when it needed none.
+    pub(crate) fn on_success(&self, retry_cost: u32) {
         if self.capacity == 0 {
             return;
         }
         let cap = self.capacity;
+        let refund = retry_cost.max(1);
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                (t < cap).then_some(t + 1)
+                (t < cap).then(|| t.saturating_add(refund).min(cap))
             });
     }
 
@@ -325,20 +330,24 @@ mod tests {
 
     #[test]
     fn budget_pays_for_retries_until_empty_and_refills_on_success() {
-        let b = RetryBudget::new(25);
-        assert!(b.try_acquire(RetryReason::Throttling));
-        assert!(b.try_acquire(RetryReason::Throttling));
-        assert_eq!(b.available(), 5);
-        assert!(!b.try_acquire(RetryReason::Throttling));
-        assert!(b.try_acquire(RetryReason::Transport));
-        assert!(!b.try_acquire(RetryReason::Transport));
+        let b = RetryBudget::new(22);
+        assert_eq!(b.try_acquire(RetryReason::Timeout), Some(10));
+        assert_eq!(b.try_acquire(RetryReason::Throttling), Some(5));
+        assert_eq!(b.try_acquire(RetryReason::Transport), Some(5));
+        assert_eq!(b.available(), 2);
+        assert_eq!(b.try_acquire(RetryReason::Throttling), None);
+        // A success after a retry refunds its cost; a plain success adds one token.
+        b.on_success(5);
+        assert_eq!(b.available(), 7);
+        b.on_success(0);
+        assert_eq!(b.available(), 8);
         for _ in 0..100 {
-            b.on_success();
+            b.on_success(0);
         }
-        assert_eq!(b.available(), 25);
+        assert_eq!(b.available(), 22, "never above capacity");
         let unlimited = RetryBudget::new(0);
         for _ in 0..1000 {
-            assert!(unlimited.try_acquire(RetryReason::Throttling));
+            assert_eq!(unlimited.try_acquire(RetryReason::Throttling), Some(0));
         }
     }
 }
