@@ -233,6 +233,11 @@ macro_rules! wire_enum {
             /// case and underscores (`IMPORT_IMAGE` is `ImportImage`); anything else is kept as
             /// [`Self::Other`].
             pub fn from_wire(value: &str) -> Self {
+                // The documented spelling first (the common case), then the loose match.
+                match value {
+                    $( $wire => return $name::$variant, )+
+                    _ => {}
+                }
                 $( if loosely_equal(value, $wire) { return $name::$variant; } )+
                 $name::Other(value.to_owned())
             }

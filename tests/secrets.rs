@@ -73,9 +73,7 @@ fn the_client_and_its_builder_mask_credentials() {
 #[test]
 fn errors_built_from_bodies_show_no_secret() {
     use aliyun_ecs_tasks::decode::decode_response;
-    let body = format!(
-        r#"{{"Code":"InvalidSecurityToken.Malformed","Message":"bad token","RequestId":"R"}}"#
-    );
+    let body = r#"{"Code":"InvalidSecurityToken.Malformed","Message":"bad token","RequestId":"R"}"#;
     let err = decode_response(400, body.as_bytes(), None).unwrap_err();
     both("service error", &err);
     let err = decode_response(502, b"<html>bad gateway</html>", None).unwrap_err();

@@ -13,7 +13,12 @@ use crate::model::{DescribeTasksResponse, Task, TaskSet};
 
 /// Decodes a JSON `DescribeTasks` body.
 pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
-    let wire: WireResponse = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    // Checking UTF-8 once for the whole body is cheaper than serde_json checking each string.
+    let wire: WireResponse = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
+    .map_err(|e| e.to_string())?;
     Ok(DescribeTasksResponse {
         request_id: wire.request_id.unwrap_or_default(),
         region_id: wire.region_id,

@@ -1,0 +1,90 @@
+//! Streams 100,000 tasks (1,000 pages of 100) through `describe_tasks_stream` from a loopback
+//! server that synthesizes each page, and prints the process's peak RSS and the walk's wall time
+//! next to the time of fetching the same 1,000 pages with raw reqwest (no decoding) as the
+//! baseline. Targets: peak RSS <= 40 MB; SDK walk <= 1.15x the raw fetches.
+//!
+//! ```text
+//! cargo run --release --features emulator --example stream_memory
+//! ```
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use aliyun_ecs_tasks::{Client, Credentials, DescribeTasksRequest};
+use futures::TryStreamExt;
+
+const TOTAL: u64 = 100_000;
+const PAGE: u64 = 100;
+const ROUNDS: usize = 3;
+
+async fn raw_fetches(http: &reqwest::Client, endpoint: &str) -> Duration {
+    let started = Instant::now();
+    for page in 1..=TOTAL / PAGE {
+        let url = format!("{endpoint}/?RegionId=cn-hangzhou&PageNumber={page}&PageSize={PAGE}");
+        let body = http
+            .post(url)
+            .header("content-length", "0")
+            .send()
+            .await
+            .expect("send")
+            .bytes()
+            .await
+            .expect("body");
+        assert!(!body.is_empty());
+    }
+    started.elapsed()
+}
+
+async fn sdk_walk(client: &Client) -> Duration {
+    let started = Instant::now();
+    let request = DescribeTasksRequest::builder()
+        .region_id("cn-hangzhou")
+        .page_size(PAGE as u32);
+    let mut tasks = client.describe_tasks_stream(request);
+    let mut count = 0u64;
+    while let Some(task) = tasks.try_next().await.expect("walk") {
+        count += 1;
+        std::hint::black_box(&task);
+    }
+    assert_eq!(count, TOTAL);
+    started.elapsed()
+}
+
+fn main() {
+    let server = support::PageServer::start(support::Answer::Synthesized { total: TOTAL });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .expect("reqwest");
+    let client = Client::builder()
+        .endpoint(server.endpoint())
+        .allow_http(true)
+        .credentials(Credentials::new("stream-id", "stream-secret"))
+        .http_client(http.clone())
+        .build()
+        .expect("client");
+
+    let (mut raw_best, mut sdk_best) = (Duration::MAX, Duration::MAX);
+    runtime.block_on(async {
+        for _ in 0..ROUNDS {
+            raw_best = raw_best.min(raw_fetches(&http, &server.endpoint()).await);
+            sdk_best = sdk_best.min(sdk_walk(&client).await);
+        }
+    });
+    let rss_mb = support::peak_rss_kib().map(|k| k as f64 / 1024.0);
+    let ratio = sdk_best.as_secs_f64() / raw_best.as_secs_f64();
+    println!("tasks streamed      {TOTAL} ({} pages of {PAGE}), best of {ROUNDS}", TOTAL / PAGE);
+    println!("raw page fetches    {:.3} s", raw_best.as_secs_f64());
+    println!("sdk stream          {:.3} s", sdk_best.as_secs_f64());
+    println!("ratio sdk/raw       {ratio:.3} (target <= 1.15)");
+    match rss_mb {
+        Some(mb) => println!("peak RSS            {mb:.1} MB (target <= 40)"),
+        None => println!("peak RSS            unavailable (no /proc)"),
+    }
+}
