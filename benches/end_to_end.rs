@@ -96,7 +96,9 @@ fn bench(c: &mut Criterion) {
     one.bench_function("baseline_reqwest_presigned_serde_value", |b| {
         b.to_async(&runtime).iter(raw_call)
     });
-    one.bench_function("sdk_describe_tasks", |b| b.to_async(&runtime).iter(sdk_call));
+    one.bench_function("sdk_describe_tasks", |b| {
+        b.to_async(&runtime).iter(sdk_call)
+    });
     one.finish();
 
     let mut many = c.benchmark_group("end_to_end/concurrency_32");

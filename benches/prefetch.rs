@@ -25,8 +25,12 @@ fn bench(c: &mut Criterion) {
         emulator.add_tasks(
             "cn-hangzhou",
             (0..500).map(|i| {
-                Task::new(format!("t-{i:05}"), TaskAction::ImportImage, TaskStatus::Finished)
-                    .with_creation_time(base - chrono::Duration::minutes(i))
+                Task::new(
+                    format!("t-{i:05}"),
+                    TaskAction::ImportImage,
+                    TaskStatus::Finished,
+                )
+                .with_creation_time(base - chrono::Duration::minutes(i))
             }),
         );
         let client = Client::builder()

@@ -23,7 +23,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let calls: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(10_000);
+    let calls: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000);
     let concurrency: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(64);
     let ratio: f64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(0.2);
 
@@ -73,16 +77,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max()
         .unwrap_or(0);
 
-    println!("calls            {calls} at concurrency {concurrency}, throttling {:.0}% of attempts", ratio * 100.0);
+    println!(
+        "calls            {calls} at concurrency {concurrency}, throttling {:.0}% of attempts",
+        ratio * 100.0
+    );
     println!("ok               {ok}");
     println!("throttled        {throttled} (typed Throttling errors after retries or an empty retry budget)");
     println!("other errors     {other}");
-    println!("attempts sent    {attempts} ({:.3} per call, at most {max_attempts} for one call)", attempts as f64 / calls as f64);
+    println!(
+        "attempts sent    {attempts} ({:.3} per call, at most {max_attempts} for one call)",
+        attempts as f64 / calls as f64
+    );
     println!("wall time        {:.2} s", elapsed.as_secs_f64());
-    println!("calls/s          {:.0}", calls as f64 / elapsed.as_secs_f64());
-    println!("latency p50      {:.1} ms", percentile(&latencies, 50.0).as_secs_f64() * 1e3);
-    println!("latency p99      {:.1} ms", percentile(&latencies, 99.0).as_secs_f64() * 1e3);
-    println!("latency max      {:.1} ms", latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3);
+    println!(
+        "calls/s          {:.0}",
+        calls as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency p50      {:.1} ms",
+        percentile(&latencies, 50.0).as_secs_f64() * 1e3
+    );
+    println!(
+        "latency p99      {:.1} ms",
+        percentile(&latencies, 99.0).as_secs_f64() * 1e3
+    );
+    println!(
+        "latency max      {:.1} ms",
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
 
     if ok + throttled + other != calls || results.len() != calls {
         return Err("a call was lost".into());

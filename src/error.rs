@@ -552,7 +552,10 @@ mod tests {
         assert!(errors[7].is_timeout());
         assert!(errors[3].is_timeout());
         assert!(errors[2].is_retryable());
-        assert!(errors[4].is_retryable(), "a 502 page is retried for its status");
+        assert!(
+            errors[4].is_retryable(),
+            "a 502 page is retried for its status"
+        );
         assert!(!Error::decode(DecodeError::new(200, "truncated", b"{")).is_retryable());
     }
 }

@@ -11,7 +11,7 @@
 //!   TotalCount seen), after a short or empty page, after a page that brings no task not
 //!   already yielded, or right after yielding the first error.
 //! * Within one walk a task id is yielded at most once: pages are filtered against the ids
-//!   already yielded. So when tasks are inserted while a walk runs (the service lists newest
+//!   already yielded (remembered as 128-bit fingerprints, 16 bytes a task). So when tasks are inserted while a walk runs (the service lists newest
 //!   first, pushing older tasks onto later pages) no task is duplicated; tasks inserted behind
 //!   the walk's position are not seen, and a task deleted mid-walk may shift another task onto
 //!   a page already read, so it can be missed. A walk is a consistent snapshot only when the
@@ -26,6 +26,7 @@
 //! pages in order. Dropping the stream cancels the requests in flight.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -274,7 +275,9 @@ struct Walk {
     /// The last page TotalCount says exists, once known.
     last_page: Option<u32>,
     in_flight: FuturesOrdered<PageFuture>,
-    seen: HashSet<String>,
+    /// Fingerprints of the task ids yielded so far (see [`IdFingerprint`]).
+    seen: HashSet<u128, IdHasherBuilder>,
+    fingerprint: IdFingerprint,
     done: bool,
 }
 
@@ -333,10 +336,11 @@ impl Walk {
         let raw_len = response.task_set.len();
         self.last_page = Some(last_page(response.total_count, self.page_size));
         let before = self.seen.len();
+        let (seen, fingerprint) = (&mut self.seen, &self.fingerprint);
         response
             .task_set
             .tasks
-            .retain(|t| self.seen.insert(t.task_id.clone()));
+            .retain(|t| seen.insert(fingerprint.of(&t.task_id)));
         let fresh = self.seen.len() - before;
         let end = raw_len == 0
             || (raw_len as u64) < size
@@ -353,6 +357,95 @@ impl Walk {
         self.done = true;
         // Dropping the futures cancels the requests still in flight.
         self.in_flight = FuturesOrdered::new();
+    }
+}
+
+/// A fast hasher for task ids (multiply-rotate over 8-byte words), seeded at random for each
+/// walk so a hostile server cannot choose ids that collide. Task ids are short ASCII strings,
+/// for which the standard SipHash costs more than the rest of the de-duplication.
+#[derive(Clone, Copy)]
+struct IdHasherBuilder {
+    seed: u64,
+}
+
+impl IdHasherBuilder {
+    fn random() -> Self {
+        Self {
+            seed: fastrand::u64(..),
+        }
+    }
+}
+
+impl BuildHasher for IdHasherBuilder {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher { hash: self.seed }
+    }
+}
+
+struct IdHasher {
+    hash: u64,
+}
+
+impl IdHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // The length first, so that zero padding of the last word cannot make two ids equal.
+        self.add(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        // A final mix so the low bits (which pick the bucket) depend on every input bit.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
+/// A 128-bit fingerprint of a task id (two independently seeded 64-bit hashes), which the walk
+/// remembers instead of the id itself: 16 bytes a task and no allocation, so a walk over 100,000
+/// tasks keeps under 4 MB for de-duplication. Two distinct ids share a fingerprint with a
+/// probability near 2^-128 per pair, so in practice it never drops a task.
+struct IdFingerprint {
+    low: IdHasherBuilder,
+    high: IdHasherBuilder,
+}
+
+impl IdFingerprint {
+    fn random() -> Self {
+        Self {
+            low: IdHasherBuilder::random(),
+            high: IdHasherBuilder::random(),
+        }
+    }
+
+    fn of(&self, id: &str) -> u128 {
+        (u128::from(self.high.hash_one(id)) << 64) | u128::from(self.low.hash_one(id))
     }
 }
 
@@ -374,7 +467,8 @@ fn walk(
         prefetch,
         last_page: None,
         in_flight: FuturesOrdered::new(),
-        seen: HashSet::new(),
+        seen: HashSet::with_hasher(IdHasherBuilder::random()),
+        fingerprint: IdFingerprint::random(),
         done: false,
     };
     futures::stream::unfold(walk, |mut walk| async move {
@@ -396,6 +490,20 @@ mod tests {
         assert_eq!(last_page(11, 10), 2);
         assert_eq!(last_page(537, 100), 6);
         assert_eq!(last_page(u64::MAX, 1), u32::MAX);
+    }
+
+    #[test]
+    fn id_hasher_separates_similar_ids() {
+        let b = IdHasherBuilder { seed: 7 };
+        let hashes: HashSet<u64> = (0..10_000)
+            .map(|i| b.hash_one(format!("t-bp1{i:017}")))
+            .collect();
+        assert_eq!(hashes.len(), 10_000);
+        assert_ne!(b.hash_one("t-1"), b.hash_one("t-1\0"));
+        assert_ne!(
+            b.hash_one("abcdefgh"),
+            IdHasherBuilder { seed: 8 }.hash_one("abcdefgh")
+        );
     }
 
     fn assert_send_static<T: Send + 'static>() {}

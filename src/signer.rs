@@ -481,11 +481,17 @@ mod tests {
         ];
         let signed = sign_query("GET", &params, "s");
         let canonical = canonical_query(&params);
-        assert_eq!(signed.string_to_sign, string_to_sign_for_query("GET", &canonical));
+        assert_eq!(
+            signed.string_to_sign,
+            string_to_sign_for_query("GET", &canonical)
+        );
         assert!(signed.query.starts_with(&canonical));
         assert_eq!(
             signed.query,
-            format!("{canonical}&Signature={}", percent_encode(&sign("GET", &params, "s")))
+            format!(
+                "{canonical}&Signature={}",
+                percent_encode(&sign("GET", &params, "s"))
+            )
         );
     }
 

@@ -40,11 +40,14 @@ fn credentials() -> Credentials {
 fn credentials_secrets_and_providers_mask_what_they_hold() {
     debug("Credentials", &credentials());
     both("Secret", &Secret::new(SECRET));
-    debug("EnvironmentProvider", &EnvironmentProvider::with_env(|name| match name {
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET" => Some(SECRET.into()),
-        "ALIBABA_CLOUD_SECURITY_TOKEN" => Some(TOKEN.into()),
-        _ => Some("x".into()),
-    }));
+    debug(
+        "EnvironmentProvider",
+        &EnvironmentProvider::with_env(|name| match name {
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET" => Some(SECRET.into()),
+            "ALIBABA_CLOUD_SECURITY_TOKEN" => Some(TOKEN.into()),
+            _ => Some("x".into()),
+        }),
+    );
     let common = CommonParams {
         action: "DescribeTasks",
         version: "2014-05-26",
@@ -95,7 +98,12 @@ async fn errors_from_the_wire_with_sts_credentials_show_no_secret() {
         .start()
         .await
         .unwrap();
-    let request = || DescribeTasksRequest::builder().region_id("cn-hangzhou").build().unwrap();
+    let request = || {
+        DescribeTasksRequest::builder()
+            .region_id("cn-hangzhou")
+            .build()
+            .unwrap()
+    };
     // A wrong secret: the service echoes its string to sign, which holds the token.
     let wrong = Client::builder()
         .endpoint(emu.endpoint())
