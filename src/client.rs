@@ -161,7 +161,12 @@ impl Client {
         params: &[(&str, &str)],
     ) -> Result<RawResponse, Error> {
         let limit = self.inner.operation_timeout;
-        match tokio::time::timeout(limit, self.call_with_retries(action, region_id, params)).await {
+        let calls = crate::telemetry::instrument(
+            self.call_with_retries(action, region_id, params),
+            action,
+            region_id,
+        );
+        match tokio::time::timeout(limit, calls).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 kind: TimeoutKind::Operation,
@@ -189,7 +194,26 @@ impl Client {
         loop {
             attempt += 1;
             counted += 1;
-            let failure = match self.attempt(action, &base_url, params).await {
+            crate::telemetry::attempt_started(attempt);
+            let sent = Instant::now();
+            let result = self.attempt(action, &base_url, params).await;
+            crate::telemetry::attempt_finished(
+                attempt,
+                match &result {
+                    Ok(raw) => Some(raw.status),
+                    Err(f) => f.error.http_status(),
+                },
+                match &result {
+                    Ok(raw) => raw.request_id.as_deref(),
+                    Err(f) => f.error.request_id(),
+                },
+                sent.elapsed(),
+                match &result {
+                    Ok(_) => "ok",
+                    Err(f) => f.error.code().unwrap_or("error"),
+                },
+            );
+            let failure = match result {
                 Ok(raw) => {
                     inner.budget.on_success(retry_cost);
                     return Ok(raw);
