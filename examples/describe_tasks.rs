@@ -150,6 +150,11 @@ async fn main() -> ExitCode {
             if let Some(id) = e.request_id() {
                 eprintln!("request id: {id}");
             }
+            if e.is_validation() {
+                // The command line asked for something the API does not allow.
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
             ExitCode::FAILURE
         }
     }

@@ -291,3 +291,88 @@ async fn the_retry_budget_stops_a_throttling_storm_from_amplifying() {
     // since every retry failed too.
     assert_eq!(emu.request_count(), 26);
 }
+
+#[tokio::test]
+async fn backoff_delays_stay_within_their_jittered_bounds() {
+    let emu = empty_emulator().await;
+    emu.push_faults([
+        Fault::Throttle,
+        Fault::Throttle,
+        Fault::Throttle,
+        Fault::Throttle,
+    ]);
+    let config = RetryConfig::default()
+        .with_max_attempts(4)
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_max_backoff(Duration::from_millis(50));
+    let client = builder_for(&emu)
+        .retry_config(config.clone())
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.describe_tasks(req()).await.unwrap_err();
+    let elapsed = started.elapsed();
+    let Error::RetriesExhausted {
+        attempts, retries, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*attempts, 4);
+    assert_eq!(retries.len(), 3);
+    let ceilings = [20, 40, 50].map(Duration::from_millis);
+    for (record, ceiling) in retries.iter().zip(ceilings) {
+        assert!(record.delay <= ceiling, "{record:?} over {ceiling:?}");
+        assert_eq!(config.backoff_ceiling(record.attempt), ceiling);
+    }
+    let slept: Duration = retries.iter().map(|r| r.delay).sum();
+    assert!(elapsed >= slept, "{elapsed:?} < {slept:?}");
+    let nonces: HashSet<String> = emu
+        .requests()
+        .iter()
+        .map(|r| r.params["SignatureNonce"].clone())
+        .collect();
+    assert_eq!(nonces.len(), 4);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_error_retried_then_reported() {
+    // Bind and drop a listener to get a loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = aliyun_ecs_tasks::Client::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .allow_http(true)
+        .credentials(aliyun_ecs_tasks::Credentials::new("id", "secret"))
+        .retry_config(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let err = client.describe_tasks(req()).await.unwrap_err();
+    assert_eq!(err.attempts(), 3);
+    assert!(
+        matches!(err.last_attempt(), Error::Transport { connect: true, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("connection failed"), "{err}");
+    assert!(!err.to_string().contains("Signature="), "{err}");
+}
+
+#[tokio::test]
+async fn dropping_the_call_cancels_it_and_its_retries() {
+    let emu = empty_emulator().await;
+    emu.push_faults([Fault::Delay(Duration::from_millis(300))]);
+    let client = client_for(&emu);
+    let call = client.describe_tasks(req());
+    assert!(tokio::time::timeout(Duration::from_millis(50), call)
+        .await
+        .is_err());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        emu.request_count(),
+        1,
+        "no retry after the caller went away"
+    );
+}
