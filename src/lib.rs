@@ -11,6 +11,7 @@ pub mod paginate;
 pub mod request;
 pub mod retry;
 pub mod signer;
+pub mod signer_v3;
 mod transport;
 pub mod wait;
 
