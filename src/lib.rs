@@ -18,8 +18,11 @@ pub mod wait;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 
-pub use client::{Client, ClientBuilder, Format};
-pub use credentials::{Credentials, EnvironmentProvider, ProvideCredentials};
+pub use client::{Client, ClientBuilder, Format, SignatureVersion};
+pub use credentials::{
+    CachingProvider, Credentials, CredentialsChain, EnvironmentProvider, ProvideCredentials,
+    ProviderContext,
+};
 pub use error::{CredentialsError, DecodeError, Error, Result, ServiceError, ValidationError};
 pub use model::{DescribeTasksResponse, Task, TaskAction, TaskSet, TaskStatus};
 pub use paginate::{IntoDescribeTasksRequest, Pages, Tasks};

@@ -58,7 +58,10 @@ pub fn canonical_query(query: &[(&str, &str)]) -> String {
         })
         .collect();
     encoded.sort();
-    let parts: Vec<String> = encoded.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let parts: Vec<String> = encoded
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     parts.join("&")
 }
 
@@ -311,6 +314,9 @@ mod tests {
              x-acs-version,Signature="
         ));
         let text = format!("{signed:?} {call:?}");
-        assert!(!text.contains("TopSecretV3") && !text.contains("TokenV3"), "{text}");
+        assert!(
+            !text.contains("TopSecretV3") && !text.contains("TokenV3"),
+            "{text}"
+        );
     }
 }

@@ -46,9 +46,7 @@ pub struct CachingProvider {
 
 impl fmt::Debug for CachingProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let expiration = self
-            .current()
-            .and_then(|c| c.credentials.expiration());
+        let expiration = self.current().and_then(|c| c.credentials.expiration());
         f.debug_struct("CachingProvider")
             .field("inner", &self.inner)
             .field("margin", &self.margin)
@@ -110,10 +108,7 @@ impl CachingProvider {
     }
 
     fn current(&self) -> Option<Cached> {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn is_fresh(cached: &Cached, now: DateTime<Utc>) -> bool {
@@ -128,8 +123,8 @@ impl CachingProvider {
     fn refresh_at(&self, credentials: &Credentials, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let expires = credentials.expiration()?;
         let jitter = self.jitter.mul_f64(fastrand::f64());
-        let early = chrono::Duration::from_std(self.margin + jitter)
-            .unwrap_or(chrono::Duration::MAX);
+        let early =
+            chrono::Duration::from_std(self.margin + jitter).unwrap_or(chrono::Duration::MAX);
         let at = expires.checked_sub_signed(early).unwrap_or(now);
         if at > now {
             Some(at)
@@ -234,11 +229,20 @@ mod tests {
     #[tokio::test]
     async fn refreshes_at_least_the_margin_before_expiry() {
         let (cache, now, inner) = setup(3600);
-        assert_eq!(cache.provide_credentials().await.unwrap().access_key_id(), "id-0");
+        assert_eq!(
+            cache.provide_credentials().await.unwrap().access_key_id(),
+            "id-0"
+        );
         now.fetch_add(3600 - 181, Ordering::SeqCst);
-        assert_eq!(cache.provide_credentials().await.unwrap().access_key_id(), "id-0");
+        assert_eq!(
+            cache.provide_credentials().await.unwrap().access_key_id(),
+            "id-0"
+        );
         now.fetch_add(2, Ordering::SeqCst); // 179 s before expiry
-        assert_eq!(cache.provide_credentials().await.unwrap().access_key_id(), "id-1");
+        assert_eq!(
+            cache.provide_credentials().await.unwrap().access_key_id(),
+            "id-1"
+        );
         assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
     }
 
@@ -270,7 +274,10 @@ mod tests {
         }
         assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
         assert!(ids.iter().any(|i| i == "id-0"));
-        assert_eq!(cache.provide_credentials().await.unwrap().access_key_id(), "id-1");
+        assert_eq!(
+            cache.provide_credentials().await.unwrap().access_key_id(),
+            "id-1"
+        );
     }
 
     #[tokio::test]
@@ -278,7 +285,10 @@ mod tests {
         let (cache, _now, inner) = setup(3600);
         cache.provide_credentials().await.unwrap();
         cache.invalidate();
-        assert_eq!(cache.provide_credentials().await.unwrap().access_key_id(), "id-1");
+        assert_eq!(
+            cache.provide_credentials().await.unwrap().access_key_id(),
+            "id-1"
+        );
         assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
         let jittered = CachingProvider::new(Credentials::new("a", "b"));
         let now = Utc::now();

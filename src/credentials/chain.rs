@@ -23,9 +23,9 @@ use super::ini::IniProfile;
 use super::profile::CliProfile;
 use super::uri::ENV_CREDENTIALS_URI;
 use super::{
-    CachingProvider, Credentials, CredentialsUriProvider, EcsRamRoleProvider,
-    EnvironmentProvider, OidcProvider, ProvideCredentials, ProviderContext,
-    SharedCredentialsProvider, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET,
+    CachingProvider, Credentials, CredentialsUriProvider, EcsRamRoleProvider, EnvironmentProvider,
+    OidcProvider, ProvideCredentials, ProviderContext, SharedCredentialsProvider,
+    ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET,
 };
 use crate::error::CredentialsError;
 
@@ -92,7 +92,10 @@ fn named(link: &str, e: CredentialsError) -> CredentialsError {
     if e.provider() == link {
         e
     } else {
-        CredentialsError::new(link.to_owned(), format!("{}: {}", e.provider(), e.message()))
+        CredentialsError::new(
+            link.to_owned(),
+            format!("{}: {}", e.provider(), e.message()),
+        )
     }
 }
 
@@ -179,20 +182,24 @@ impl CredentialsChain {
                 Some(p) => Resolution::Provider(cached(ctx, p)),
             }),
             ChainLink::CliProfile => match CliProfile::load(ctx)? {
-                None => Ok(Resolution::NotConfigured(match CliProfile::config_path(ctx) {
-                    Some((path, _)) => format!("no profile in {}", path.display()),
-                    None => "no home directory".into(),
-                })),
+                None => Ok(Resolution::NotConfigured(
+                    match CliProfile::config_path(ctx) {
+                        Some((path, _)) => format!("no profile in {}", path.display()),
+                        None => "no home directory".into(),
+                    },
+                )),
                 Some(profile) => {
                     self.warn(profile.warning());
                     Ok(Resolution::Provider(profile.provider(ctx)?))
                 }
             },
             ChainLink::CredentialsFile => match IniProfile::load(ctx)? {
-                None => Ok(Resolution::NotConfigured(match IniProfile::file_path(ctx) {
-                    Some((path, _)) => format!("no profile in {}", path.display()),
-                    None => "no home directory".into(),
-                })),
+                None => Ok(Resolution::NotConfigured(
+                    match IniProfile::file_path(ctx) {
+                        Some((path, _)) => format!("no profile in {}", path.display()),
+                        None => "no home directory".into(),
+                    },
+                )),
                 Some(profile) => {
                     self.warn(profile.warning());
                     Ok(Resolution::Provider(profile.provider(ctx)?))

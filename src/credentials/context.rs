@@ -121,7 +121,8 @@ impl ProviderContext {
 
     /// Whether an environment variable is `true` (any case).
     pub fn flag(&self, name: &str) -> bool {
-        self.var(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.var(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// The home directory, if known.

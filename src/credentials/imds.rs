@@ -88,7 +88,9 @@ impl EcsRamRoleProvider {
             .await;
         let failure = match sent {
             Ok(response) => {
-                let (status, body) = read_body(response, NAME).await.map_err(ImdsFailure::Failed)?;
+                let (status, body) = read_body(response, NAME)
+                    .await
+                    .map_err(ImdsFailure::Failed)?;
                 match String::from_utf8(body) {
                     Ok(token) if status == 200 && !token.trim().is_empty() => {
                         return Ok(Some(token.trim().to_owned()))
@@ -131,7 +133,9 @@ impl EcsRamRoleProvider {
                 format!("GET {path}: {}", e.without_url()),
             ))
         })?;
-        let (status, body) = read_body(response, NAME).await.map_err(ImdsFailure::Failed)?;
+        let (status, body) = read_body(response, NAME)
+            .await
+            .map_err(ImdsFailure::Failed)?;
         if status != 200 {
             return Err(ImdsFailure::Failed(CredentialsError::new(
                 NAME,

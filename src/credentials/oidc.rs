@@ -80,11 +80,14 @@ impl OidcProvider {
         if !missing.is_empty() {
             return Err(CredentialsError::new(
                 "oidc",
-                format!("{} not set (the OIDC variables go together)", missing.join(", ")),
+                format!(
+                    "{} not set (the OIDC variables go together)",
+                    missing.join(", ")
+                ),
             ));
         }
-        let [Some(role), Some(provider), Some(file)] = <[Option<String>; 3]>::try_from(values)
-            .unwrap_or([None, None, None])
+        let [Some(role), Some(provider), Some(file)] =
+            <[Option<String>; 3]>::try_from(values).unwrap_or([None, None, None])
         else {
             return Ok(None);
         };
@@ -102,18 +105,36 @@ impl OidcProvider {
 
 async fn read_token(path: &std::path::Path) -> Result<String, CredentialsError> {
     let err = |what: String| CredentialsError::new("oidc", what);
-    let meta = std::fs::metadata(path)
-        .map_err(|e| err(format!("cannot read the OIDC token file {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        err(format!(
+            "cannot read the OIDC token file {}: {e}",
+            path.display()
+        ))
+    })?;
     if meta.len() > MAX_TOKEN_FILE {
-        return Err(err(format!("the OIDC token file {} is too large", path.display())));
+        return Err(err(format!(
+            "the OIDC token file {} is too large",
+            path.display()
+        )));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| err(format!("cannot read the OIDC token file {}: {e}", path.display())))?;
-    let token = String::from_utf8(bytes)
-        .map_err(|_| err(format!("the OIDC token file {} is not UTF-8", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        err(format!(
+            "cannot read the OIDC token file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let token = String::from_utf8(bytes).map_err(|_| {
+        err(format!(
+            "the OIDC token file {} is not UTF-8",
+            path.display()
+        ))
+    })?;
     let token = token.trim().to_owned();
     if token.is_empty() {
-        return Err(err(format!("the OIDC token file {} is empty", path.display())));
+        return Err(err(format!(
+            "the OIDC token file {} is empty",
+            path.display()
+        )));
     }
     Ok(token)
 }

@@ -131,7 +131,10 @@ impl CliProfile {
             if explicit {
                 return Err(CredentialsError::new(
                     NAME,
-                    format!("{ENV_CONFIG_FILE} names {}, which does not exist", path.display()),
+                    format!(
+                        "{ENV_CONFIG_FILE} names {}, which does not exist",
+                        path.display()
+                    ),
                 ));
             }
             return Ok(None);
@@ -249,7 +252,10 @@ impl CliProfile {
                     need("access_key_secret")?,
                 ));
                 let settings = role_settings(need("ram_role_arn")?);
-                Ok(cached(ctx, RamRoleArnProvider::new(source, settings, ctx.clone())))
+                Ok(cached(
+                    ctx,
+                    RamRoleArnProvider::new(source, settings, ctx.clone()),
+                ))
             }
             "ChainableRamRoleArn" => {
                 if depth >= 8 {
@@ -263,11 +269,17 @@ impl CliProfile {
                     .ok_or_else(|| err(format!("source_profile {source_name} does not exist")))?;
                 let source = self.provider_for(source, ctx, depth + 1)?;
                 let settings = role_settings(need("ram_role_arn")?);
-                Ok(cached(ctx, RamRoleArnProvider::new(source, settings, ctx.clone())))
+                Ok(cached(
+                    ctx,
+                    RamRoleArnProvider::new(source, settings, ctx.clone()),
+                ))
             }
             "EcsRamRole" => Ok(cached(
                 ctx,
-                EcsRamRoleProvider::new(str_field(p, "ram_role_name").map(str::to_owned), ctx.clone()),
+                EcsRamRoleProvider::new(
+                    str_field(p, "ram_role_name").map(str::to_owned),
+                    ctx.clone(),
+                ),
             )),
             "OIDC" => {
                 let settings = role_settings(need("ram_role_arn")?);

@@ -162,7 +162,10 @@ pub(crate) fn parse_session(
     provider: &'static str,
 ) -> Result<Credentials, CredentialsError> {
     let s: SessionJson = serde_json::from_value(value.clone()).map_err(|e| {
-        CredentialsError::new(provider, format!("unexpected credentials JSON ({})", e.classify_name()))
+        CredentialsError::new(
+            provider,
+            format!("unexpected credentials JSON ({})", e.classify_name()),
+        )
     })?;
     let (Some(id), Some(secret), Some(token), Some(exp)) = (
         s.access_key_id,
@@ -177,7 +180,10 @@ pub(crate) fn parse_session(
     };
     let expiration = DateTime::parse_from_rfc3339(exp.trim())
         .map_err(|_| {
-            CredentialsError::new(provider, format!("Expiration {exp:?} is not an RFC 3339 time"))
+            CredentialsError::new(
+                provider,
+                format!("Expiration {exp:?} is not an RFC 3339 time"),
+            )
         })?
         .with_timezone(&Utc);
     Ok(Credentials::new(id, secret)
@@ -208,13 +214,17 @@ pub(crate) async fn read_body(
     let status = response.status().as_u16();
     let mut response = response;
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| CredentialsError::new(provider, format!("reading the response: {}", e.without_url())))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        CredentialsError::new(
+            provider,
+            format!("reading the response: {}", e.without_url()),
+        )
+    })? {
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(CredentialsError::new(provider, "the response body is too large"));
+            return Err(CredentialsError::new(
+                provider,
+                "the response body is too large",
+            ));
         }
         body.extend_from_slice(&chunk);
     }
@@ -240,7 +250,9 @@ async fn call_sts(
         .body(form)
         .send()
         .await
-        .map_err(|e| CredentialsError::new(provider, format!("STS {action}: {}", e.without_url())))?;
+        .map_err(|e| {
+            CredentialsError::new(provider, format!("STS {action}: {}", e.without_url()))
+        })?;
     let (status, body) = read_body(response, provider).await?;
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
         CredentialsError::new(
@@ -262,7 +274,10 @@ async fn call_sts(
         return Err(CredentialsError::new(provider, message));
     }
     let creds = value.get("Credentials").ok_or_else(|| {
-        CredentialsError::new(provider, format!("STS {action}: the response has no Credentials"))
+        CredentialsError::new(
+            provider,
+            format!("STS {action}: the response has no Credentials"),
+        )
     })?;
     parse_session(creds, provider)
 }
@@ -307,7 +322,15 @@ pub async fn assume_role(
     let signed = signer::sign_rpc("POST", &common, &own, source.access_key_secret());
     let mut secrets = vec![source.access_key_secret()];
     secrets.extend(source.security_token());
-    call_sts(ctx, &settings.base_url(ctx), signed.query, NAME, "AssumeRole", &secrets).await
+    call_sts(
+        ctx,
+        &settings.base_url(ctx),
+        signed.query,
+        NAME,
+        "AssumeRole",
+        &secrets,
+    )
+    .await
 }
 
 /// Calls `AssumeRoleWithOIDC` (unsigned) with `oidc_token`.
@@ -413,7 +436,10 @@ mod tests {
         });
         let c = parse_session(&ok, "t").unwrap();
         assert_eq!(c.security_token(), Some("TokenX"));
-        assert_eq!(c.expiration().unwrap().to_rfc3339(), "2015-04-09T11:52:19+00:00");
+        assert_eq!(
+            c.expiration().unwrap().to_rfc3339(),
+            "2015-04-09T11:52:19+00:00"
+        );
         let missing = serde_json::json!({"AccessKeyId": "a", "AccessKeySecret": "SecretX"});
         let e = parse_session(&missing, "t").unwrap_err();
         assert!(!e.to_string().contains("SecretX"));

@@ -31,13 +31,9 @@ impl CredentialsUriProvider {
     }
 
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
-        let response = self
-            .ctx
-            .http()
-            .get(&self.uri)
-            .send()
-            .await
-            .map_err(|e| CredentialsError::new(NAME, format!("GET {}: {}", self.uri, e.without_url())))?;
+        let response = self.ctx.http().get(&self.uri).send().await.map_err(|e| {
+            CredentialsError::new(NAME, format!("GET {}: {}", self.uri, e.without_url()))
+        })?;
         let (status, body) = read_body(response, NAME).await?;
         if status != 200 {
             return Err(CredentialsError::new(
@@ -46,7 +42,10 @@ impl CredentialsUriProvider {
             ));
         }
         let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-            CredentialsError::new(NAME, format!("GET {} answered a body that is not JSON", self.uri))
+            CredentialsError::new(
+                NAME,
+                format!("GET {} answered a body that is not JSON", self.uri),
+            )
         })?;
         parse_session(&value, NAME)
     }

@@ -48,6 +48,7 @@
 
 mod faults;
 mod handler;
+mod identity;
 mod params;
 mod render;
 mod seed;
@@ -176,6 +177,12 @@ pub(crate) struct Config {
     /// (from `tolerance` ahead of the clock to `tolerance` behind it).
     pub(crate) nonce_ttl: chrono::Duration,
     pub(crate) shape: ResponseShape,
+    /// The instance RAM role IMDS serves (`None`: IMDS answers 404).
+    pub(crate) ecs_ram_role: Option<String>,
+    /// Whether IMDS refuses GETs without a token.
+    pub(crate) imds_v1_disabled: bool,
+    /// The lifetime of keys issued by IMDS and STS.
+    pub(crate) sts_ttl: Duration,
 }
 
 /// Everything that changes while the emulator runs.
@@ -192,6 +199,16 @@ pub(crate) struct State {
     pub(crate) latency: Duration,
     pub(crate) clock_offset: chrono::Duration,
     pub(crate) rng: fastrand::Rng,
+    /// Keys issued by IMDS and STS.
+    pub(crate) issued: Vec<identity::IssuedKey>,
+    /// IMDSv2 tokens handed out.
+    pub(crate) imds_tokens: HashSet<String>,
+    pub(crate) imds_requests: u64,
+    pub(crate) sts_requests: u64,
+    /// Every OIDC token received by `AssumeRoleWithOIDC`, in order.
+    pub(crate) oidc_tokens: Vec<String>,
+    /// The access key id that signed each `AssumeRole`, in order.
+    pub(crate) assume_role_callers: Vec<String>,
 }
 
 impl State {
@@ -468,6 +485,51 @@ impl Emulator {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The IMDS base URL (`http://127.0.0.1:PORT`; IMDS lives under `/latest/`).
+    pub fn imds_endpoint(&self) -> String {
+        self.endpoint()
+    }
+
+    /// The STS base URL (`http://127.0.0.1:PORT`; STS actions are told apart by `Action`).
+    pub fn sts_endpoint(&self) -> String {
+        self.endpoint()
+    }
+
+    /// How many IMDS requests were received.
+    pub fn imds_requests(&self) -> u64 {
+        self.shared.lock().imds_requests
+    }
+
+    /// How many STS requests (`AssumeRole`, `AssumeRoleWithOIDC`) were received.
+    pub fn sts_requests(&self) -> u64 {
+        self.shared.lock().sts_requests
+    }
+
+    /// Every OIDC token received by `AssumeRoleWithOIDC`, in order.
+    pub fn oidc_tokens_received(&self) -> Vec<String> {
+        self.shared.lock().oidc_tokens.clone()
+    }
+
+    /// The access key id that signed each accepted `AssumeRole`, in order.
+    pub fn assume_role_callers(&self) -> Vec<String> {
+        self.shared.lock().assume_role_callers.clone()
+    }
+
+    /// How many keys IMDS and STS have issued.
+    pub fn issued_key_count(&self) -> usize {
+        self.shared.lock().issued.len()
+    }
+
+    /// Makes every key issued so far expire now (`DescribeTasks` then refuses them with
+    /// `InvalidSecurityToken.Expired`).
+    pub fn expire_issued_credentials(&self) {
+        let mut state = self.shared.lock();
+        let now = state.now();
+        for key in &mut state.issued {
+            key.expires = now;
+        }
+    }
+
     /// Stops the server and waits until it has released the port.
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
@@ -488,6 +550,9 @@ pub struct EmulatorBuilder {
     latency: Duration,
     shape: ResponseShape,
     max_recorded: usize,
+    ecs_ram_role: Option<String>,
+    imds_v1_disabled: bool,
+    sts_ttl: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -501,6 +566,9 @@ impl Default for EmulatorBuilder {
             latency: Duration::ZERO,
             shape: ResponseShape::Service,
             max_recorded: DEFAULT_MAX_RECORDED_REQUESTS,
+            ecs_ram_role: None,
+            imds_v1_disabled: false,
+            sts_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -516,6 +584,9 @@ impl fmt::Debug for EmulatorBuilder {
             .field("latency", &self.latency)
             .field("shape", &self.shape)
             .field("max_recorded", &self.max_recorded)
+            .field("ecs_ram_role", &self.ecs_ram_role)
+            .field("imds_v1_disabled", &self.imds_v1_disabled)
+            .field("sts_ttl", &self.sts_ttl)
             .finish()
     }
 }
@@ -598,6 +669,26 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves IMDS with this instance RAM role (see [`Emulator::imds_endpoint`]). Default: no
+    /// role, and every IMDS path answers 404.
+    pub fn ecs_ram_role(mut self, role: impl Into<String>) -> Self {
+        self.ecs_ram_role = Some(role.into());
+        self
+    }
+
+    /// Makes IMDS refuse GETs without an IMDSv2 token (401). Default: off.
+    pub fn imds_v1_disabled(mut self, disabled: bool) -> Self {
+        self.imds_v1_disabled = disabled;
+        self
+    }
+
+    /// The lifetime of the credentials IMDS and STS issue. Default 3600 s. Second precision
+    /// (the `Expiration` field has no fraction).
+    pub fn sts_credentials_ttl(mut self, ttl: Duration) -> Self {
+        self.sts_ttl = ttl;
+        self
+    }
+
     /// Binds the port and starts serving. Must be called within a tokio runtime.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
@@ -630,6 +721,9 @@ impl EmulatorBuilder {
                 tolerance,
                 nonce_ttl: tolerance * 2,
                 shape: self.shape,
+                ecs_ram_role: self.ecs_ram_role,
+                imds_v1_disabled: self.imds_v1_disabled,
+                sts_ttl: self.sts_ttl,
             },
             in_flight: Default::default(),
             max_in_flight: Default::default(),
@@ -645,6 +739,12 @@ impl EmulatorBuilder {
                 latency: self.latency,
                 clock_offset: chrono::Duration::zero(),
                 rng: fastrand::Rng::new(),
+                issued: Vec::new(),
+                imds_tokens: HashSet::new(),
+                imds_requests: 0,
+                sts_requests: 0,
+                oidc_tokens: Vec::new(),
+                assume_role_callers: Vec::new(),
             }),
         });
         let server = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
@@ -711,6 +811,12 @@ mod tests {
             latency: Duration::ZERO,
             clock_offset: chrono::Duration::zero(),
             rng: fastrand::Rng::with_seed(1),
+            issued: Vec::new(),
+            imds_tokens: HashSet::new(),
+            imds_requests: 0,
+            sts_requests: 0,
+            oidc_tokens: Vec::new(),
+            assume_role_callers: Vec::new(),
         };
         let request = |n: &str| RecordedRequest {
             method: n.to_owned(),
