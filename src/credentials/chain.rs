@@ -1,12 +1,12 @@
 //! [`CredentialsChain`]: the default credentials chain, in the official order.
 //!
-//! 1. [`ChainLink::Environment`]: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `..._SECRET`, `..._SECURITY_TOKEN`;
-//! 2. [`ChainLink::Oidc`]: `ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`,
+//! 1. [`ChainLink::Environment`] — `ALIBABA_CLOUD_ACCESS_KEY_ID`, `..._SECRET`, `..._SECURITY_TOKEN`;
+//! 2. [`ChainLink::Oidc`] — `ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`,
 //!    `ALIBABA_CLOUD_OIDC_TOKEN_FILE`;
-//! 3. [`ChainLink::CliProfile`]: `~/.aliyun/config.json`;
-//! 4. [`ChainLink::CredentialsFile`]: `~/.alibabacloud/credentials`;
-//! 5. [`ChainLink::EcsRamRole`]: the instance metadata service;
-//! 6. [`ChainLink::CredentialsUri`]: `ALIBABA_CLOUD_CREDENTIALS_URI`.
+//! 3. [`ChainLink::CliProfile`] — `~/.aliyun/config.json`;
+//! 4. [`ChainLink::CredentialsFile`] — `~/.alibabacloud/credentials`;
+//! 5. [`ChainLink::EcsRamRole`] — the instance metadata service;
+//! 6. [`ChainLink::CredentialsUri`] — `ALIBABA_CLOUD_CREDENTIALS_URI`.
 //!
 //! The chain moves on only when a link has nothing configured (no variables, no file, no such
 //! profile, no metadata service answering). A link that is configured but fails stops the chain

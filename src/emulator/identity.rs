@@ -141,14 +141,12 @@ pub(crate) fn imds(
     if method != "GET" {
         return text(405, "Method Not Allowed");
     }
-    match header("x-aliyun-ecs-metadata-token") {
-        Some(token) => {
-            if !shared.lock().imds_tokens.contains(token) {
-                return text(401, "Unauthorized");
-            }
-        }
-        None if shared.config.imds_v1_disabled => return text(401, "Unauthorized"),
-        None => {}
+    let authorized = match header("x-aliyun-ecs-metadata-token") {
+        Some(token) => shared.lock().imds_tokens.contains(token),
+        None => !shared.config.imds_v1_disabled,
+    };
+    if !authorized {
+        return text(401, "Unauthorized");
     }
     const PREFIX: &str = "/latest/meta-data/ram/security-credentials/";
     let Some(rest) = path.strip_prefix(PREFIX) else {
