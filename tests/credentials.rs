@@ -831,3 +831,27 @@ async fn secrets_never_show_in_debug_display_or_errors() {
         assert!(!text.contains(secret), "{secret} leaked in {text}");
     }
 }
+
+#[tokio::test]
+async fn imds_falls_back_to_v1_unless_v1_is_disabled() {
+    let emu = Emulator::builder()
+        .seed(Seed::Empty)
+        .ecs_ram_role("R")
+        .imds_v2_unavailable(true)
+        .start()
+        .await
+        .unwrap();
+    let chain = CredentialsChain::new(ctx(&emu, &[], None), [ChainLink::EcsRamRole]);
+    let client = client_with(&emu, Client::builder().credentials_chain(chain));
+    client.describe_tasks(hz()).await.unwrap();
+    // Token (refused), role discovery, credentials.
+    assert_eq!(emu.imds_requests(), 3);
+    let chain = CredentialsChain::new(
+        ctx(&emu, &[("ALIBABA_CLOUD_IMDSV1_DISABLED", "true")], None),
+        [ChainLink::EcsRamRole],
+    );
+    let e = chain.provide_credentials().await.unwrap_err();
+    assert_eq!(e.provider(), "ecs_ram_role");
+    assert!(e.message().contains("HTTP 403"), "{e}");
+    assert_eq!(emu.imds_requests(), 4);
+}

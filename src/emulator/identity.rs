@@ -128,6 +128,9 @@ pub(crate) fn imds(
         if method != "PUT" {
             return text(405, "Method Not Allowed");
         }
+        if shared.config.imds_v2_unavailable {
+            return text(403, "Forbidden");
+        }
         let ttl = header("x-aliyun-ecs-metadata-token-ttl-seconds")
             .and_then(|v| v.trim().parse::<u32>().ok());
         if !ttl.is_some_and(|t| (1..=21_600).contains(&t)) {

@@ -44,6 +44,18 @@
 //! * Task times are rendered at minute precision (`2015-11-24T12:50Z`) and `FinishedTime` is `""`
 //!   while a task has none, as on the service.
 //!
+//! * IMDS (`/latest/...`, see [`EmulatorBuilder::ecs_ram_role`]) and STS (`Action=AssumeRole`,
+//!   signed v1 by an accepted key; `Action=AssumeRoleWithOIDC`, unsigned) are served on the same
+//!   port and are not recorded in [`Emulator::requests`] (see [`Emulator::imds_requests`] and
+//!   [`Emulator::sts_requests`]); faults and latency do not apply to them, and STS does not
+//!   check `Timestamp` or `SignatureNonce`. The keys they issue expire after
+//!   [`EmulatorBuilder::sts_credentials_ttl`]; `DescribeTasks` then answers
+//!   `InvalidSecurityToken.Expired`.
+//! * A `DescribeTasks` request with `Authorization: ACS3-HMAC-SHA256 ...` is checked as
+//!   Signature V3 (the `x-acs-*` headers replace the signature parameters; `Action` and
+//!   `Version` come from `x-acs-action` and `x-acs-version`), by code written from the published
+//!   algorithm, independent of the client's signer.
+//!
 //! The full order of the checks, with every Code, is in the `handler` module's source.
 
 mod faults;
@@ -181,6 +193,8 @@ pub(crate) struct Config {
     pub(crate) ecs_ram_role: Option<String>,
     /// Whether IMDS refuses GETs without a token.
     pub(crate) imds_v1_disabled: bool,
+    /// Whether IMDS refuses to hand out tokens (an IMDSv1-only metadata service).
+    pub(crate) imds_v2_unavailable: bool,
     /// The lifetime of keys issued by IMDS and STS.
     pub(crate) sts_ttl: Duration,
 }
@@ -552,6 +566,7 @@ pub struct EmulatorBuilder {
     max_recorded: usize,
     ecs_ram_role: Option<String>,
     imds_v1_disabled: bool,
+    imds_v2_unavailable: bool,
     sts_ttl: Duration,
 }
 
@@ -568,6 +583,7 @@ impl Default for EmulatorBuilder {
             max_recorded: DEFAULT_MAX_RECORDED_REQUESTS,
             ecs_ram_role: None,
             imds_v1_disabled: false,
+            imds_v2_unavailable: false,
             sts_ttl: Duration::from_secs(3600),
         }
     }
@@ -586,6 +602,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("max_recorded", &self.max_recorded)
             .field("ecs_ram_role", &self.ecs_ram_role)
             .field("imds_v1_disabled", &self.imds_v1_disabled)
+            .field("imds_v2_unavailable", &self.imds_v2_unavailable)
             .field("sts_ttl", &self.sts_ttl)
             .finish()
     }
@@ -682,6 +699,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Makes IMDS answer the token request (`PUT /latest/api/token`) with 403, like a metadata
+    /// service without IMDSv2, so that clients must fall back to IMDSv1. Default: off.
+    pub fn imds_v2_unavailable(mut self, unavailable: bool) -> Self {
+        self.imds_v2_unavailable = unavailable;
+        self
+    }
+
     /// The lifetime of the credentials IMDS and STS issue. Default 3600 s. Second precision
     /// (the `Expiration` field has no fraction).
     pub fn sts_credentials_ttl(mut self, ttl: Duration) -> Self {
@@ -723,6 +747,7 @@ impl EmulatorBuilder {
                 shape: self.shape,
                 ecs_ram_role: self.ecs_ram_role,
                 imds_v1_disabled: self.imds_v1_disabled,
+                imds_v2_unavailable: self.imds_v2_unavailable,
                 sts_ttl: self.sts_ttl,
             },
             in_flight: Default::default(),
