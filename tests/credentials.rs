@@ -271,6 +271,11 @@ async fn cli_profile_uses_current_or_the_profile_variable() {
     let emu = emulator().await;
     let home = TempDir::new();
     home.write(".aliyun/config.json", &cli_config(&emu, "ak"));
+    // Both files hold a profile: the CLI file wins.
+    home.write(
+        ".alibabacloud/credentials",
+        "[default]\ntype = access_key\naccess_key_id = ini\naccess_key_secret = s\n",
+    );
     let chain = CredentialsChain::default_chain(ctx(&emu, &[], Some(home.path())));
     assert_eq!(
         chain_creds(&chain).await.access_key_id(),
@@ -323,6 +328,13 @@ async fn cli_ram_role_arn_assumes_the_role_signed_with_the_source_key() {
     client.describe_tasks(hz()).await.unwrap();
     assert_eq!(emu.sts_requests(), 1);
     assert_eq!(emu.assume_role_callers(), [emu.access_key_id()]);
+    let sts = &emu.sts_calls()[0];
+    assert_eq!(sts["Action"], "AssumeRole");
+    assert_eq!(sts["Version"], "2015-04-01");
+    assert_eq!(sts["RoleArn"], ROLE_ARN);
+    assert_eq!(sts["RoleSessionName"], "s1");
+    assert_eq!(sts["DurationSeconds"], "900");
+    assert_eq!(sts["SignatureMethod"], "HMAC-SHA1");
     let recorded = emu.requests();
     assert!(recorded[0]
         .param("AccessKeyId")
@@ -854,4 +866,45 @@ async fn imds_falls_back_to_v1_unless_v1_is_disabled() {
     assert_eq!(e.provider(), "ecs_ram_role");
     assert!(e.message().contains("HTTP 403"), "{e}");
     assert_eq!(emu.imds_requests(), 4);
+}
+
+#[tokio::test]
+async fn sts_settings_reach_the_service_with_documented_defaults() {
+    let emu = emulator().await;
+    let home = TempDir::new();
+    let token = home.write("tok", "t");
+    let config = serde_json::json!({
+        "current": "full",
+        "profiles": [
+            {"name": "full", "mode": "RamRoleArn", "access_key_id": emu.access_key_id(),
+             "access_key_secret": emu.access_key_secret(), "ram_role_arn": ROLE_ARN,
+             "ram_session_name": "named", "expired_seconds": 1800,
+             "policy": "{\"Version\":\"1\"}", "external_id": "ext-1"},
+            {"name": "bare", "mode": "OIDC", "ram_role_arn": ROLE_ARN,
+             "oidc_provider_arn": OIDC_ARN, "oidc_token_file": token.to_str().unwrap()}
+        ]
+    });
+    home.write(".aliyun/config.json", &config.to_string());
+    chain_creds(&CredentialsChain::default_chain(ctx(
+        &emu,
+        &[],
+        Some(home.path()),
+    )))
+    .await;
+    chain_creds(&CredentialsChain::default_chain(ctx(
+        &emu,
+        &[("ALIBABA_CLOUD_PROFILE", "bare")],
+        Some(home.path()),
+    )))
+    .await;
+    let calls = emu.sts_calls();
+    assert_eq!(calls[0]["RoleSessionName"], "named");
+    assert_eq!(calls[0]["DurationSeconds"], "1800");
+    assert_eq!(calls[0]["Policy"], "{\"Version\":\"1\"}");
+    assert_eq!(calls[0]["ExternalId"], "ext-1");
+    assert_eq!(calls[1]["Action"], "AssumeRoleWithOIDC");
+    assert_eq!(calls[1]["OIDCProviderArn"], OIDC_ARN);
+    assert_eq!(calls[1]["DurationSeconds"], "3600");
+    assert!(calls[1]["RoleSessionName"].starts_with("aliyun-ecs-tasks-"));
+    assert!(!calls[1].contains_key("Signature") && !calls[1].contains_key("AccessKeyId"));
 }

@@ -156,8 +156,11 @@ impl CachingProvider {
         }
         match current.filter(|c| Self::is_valid(c, now)) {
             Some(old) => match self.refresh.try_lock() {
-                // We refresh; the old credentials cover a failure.
-                Ok(_guard) => Ok(self.fetch().await.unwrap_or(old.credentials)),
+                // We refresh (unless someone just did); the old credentials cover a failure.
+                Ok(_guard) => match self.current() {
+                    Some(c) if Self::is_fresh(&c, (self.clock)()) => Ok(c.credentials),
+                    _ => Ok(self.fetch().await.unwrap_or(old.credentials)),
+                },
                 // Someone else refreshes: keep using the old ones meanwhile.
                 Err(_) => Ok(old.credentials),
             },

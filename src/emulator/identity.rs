@@ -171,7 +171,15 @@ pub(crate) fn imds(
 /// Answers an STS request.
 pub(crate) fn sts(shared: &Shared, method: &str, params: &Params, request_id: &str) -> Plain {
     let action = params.get("Action").unwrap_or("");
-    shared.lock().sts_requests += 1;
+    {
+        let mut recorded = params.map.clone();
+        for secret in ["Signature", "SecurityToken", "OIDCToken"] {
+            recorded.remove(secret);
+        }
+        let mut state = shared.lock();
+        state.sts_requests += 1;
+        state.sts_calls.push(recorded);
+    }
     let Some(role_arn) = params.get("RoleArn") else {
         return sts_error(
             400,

@@ -223,6 +223,8 @@ pub(crate) struct State {
     pub(crate) oidc_tokens: Vec<String>,
     /// The access key id that signed each `AssumeRole`, in order.
     pub(crate) assume_role_callers: Vec<String>,
+    /// The parameters of every STS request, secrets removed.
+    pub(crate) sts_calls: Vec<std::collections::BTreeMap<String, String>>,
 }
 
 impl State {
@@ -529,6 +531,12 @@ impl Emulator {
         self.shared.lock().assume_role_callers.clone()
     }
 
+    /// The parameters of every STS request received, in order, without `Signature`,
+    /// `SecurityToken` and `OIDCToken`.
+    pub fn sts_calls(&self) -> Vec<std::collections::BTreeMap<String, String>> {
+        self.shared.lock().sts_calls.clone()
+    }
+
     /// How many keys IMDS and STS have issued.
     pub fn issued_key_count(&self) -> usize {
         self.shared.lock().issued.len()
@@ -770,6 +778,7 @@ impl EmulatorBuilder {
                 sts_requests: 0,
                 oidc_tokens: Vec::new(),
                 assume_role_callers: Vec::new(),
+                sts_calls: Vec::new(),
             }),
         });
         let server = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
@@ -842,6 +851,7 @@ mod tests {
             sts_requests: 0,
             oidc_tokens: Vec::new(),
             assume_role_callers: Vec::new(),
+            sts_calls: Vec::new(),
         };
         let request = |n: &str| RecordedRequest {
             method: n.to_owned(),
