@@ -11,6 +11,33 @@
 //! Expiring credentials are cached and refreshed early by [`CachingProvider`].
 //!
 //! Debug output of every type here masks the secret and the token.
+//!
+//! ```no_run
+//! use aliyun_ecs_tasks::{Client, DescribeTasksRequest};
+//!
+//! # async fn run() -> Result<(), aliyun_ecs_tasks::Error> {
+//! // Credentials, region, VPC endpoints and proxy as the aliyun CLI and the SDKs find them.
+//! let client = Client::from_env()?;
+//! let region = client.region().unwrap_or("cn-hangzhou").to_owned();
+//! let page = client
+//!     .describe_tasks(DescribeTasksRequest::builder().region_id(region).build()?)
+//!     .await?;
+//! # let _ = page; Ok(()) }
+//! ```
+//!
+//! Tests inject the environment and the home directory instead of touching the process:
+//!
+//! ```
+//! use aliyun_ecs_tasks::credentials::{CredentialsChain, ProviderContext};
+//!
+//! let ctx = ProviderContext::with_env(
+//!     |name| (name == "ALIBABA_CLOUD_ACCESS_KEY_ID").then(|| "id".to_owned()),
+//!     Some(std::env::temp_dir().join("no-such-home")),
+//! )
+//! .imds_endpoint("http://127.0.0.1:9");
+//! let chain = CredentialsChain::default_chain(ctx);
+//! assert!(chain.selected().is_none()); // nothing is read until credentials are needed
+//! ```
 
 pub mod cache;
 pub mod chain;

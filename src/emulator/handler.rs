@@ -10,12 +10,14 @@
 //!    `SignatureVersion` present (else 400 `MissingParameter`);
 //! 2. `Timestamp` is `yyyy-MM-ddTHH:mm:ssZ` (else 400 `InvalidTimeStamp.Format`) and within the
 //!    tolerance of the emulator clock (else 400 `InvalidTimeStamp.Expired`);
-//! 3. the access key exists (else 404 `InvalidAccessKeyId.NotFound`);
+//! 3. the access key exists, configured or issued by the emulator's IMDS or STS (else 404
+//!    `InvalidAccessKeyId.NotFound`);
 //! 4. `SignatureMethod` is `HMAC-SHA1` and `SignatureVersion` is `1.0` (else 400
 //!    `InvalidParameter`), and the signature matches (else 400 `SignatureDoesNotMatch`, quoting the
 //!    string to sign);
-//! 5. the security token: an STS key needs its exact `SecurityToken`, and a plain key must not
-//!    send one (else 400 `InvalidSecurityToken.Mismatch`);
+//! 5. the security token: an issued key past its expiry is refused (400
+//!    `InvalidSecurityToken.Expired`); an STS key needs its exact `SecurityToken`, and a plain key
+//!    must not send one (else 400 `InvalidSecurityToken.Mismatch`);
 //! 6. the nonce is fresh (else 400 `SignatureNonceUsed`); then the random throttle, if configured
 //!    (400 `Throttling.User`);
 //! 7. `Action` is `DescribeTasks` (missing: 400 `MissingParameter`; other: 404
@@ -24,6 +26,13 @@
 //! 8. `RegionId` present (400 `MissingParameter`) and known (400 `InvalidRegionId.NotFound`);
 //! 9. `PageNumber`, `PageSize`, `StartTime`, `EndTime`, `TaskIds` and `ResourceIds.N` valid
 //!    (else 400 `InvalidParameter` naming the parameter).
+//!
+//! A request carrying `Authorization: ACS3-HMAC-SHA256 ...` takes the Signature V3 path for
+//! steps 1 to 4 instead: the `x-acs-date`, `x-acs-signature-nonce`, `x-acs-action`,
+//! `x-acs-version` and `x-acs-content-sha256` headers present (400 `MissingParameter`), the body
+//! hash matching (400 `InvalidParameter`), the date within the tolerance, the key known, `host`
+//! and every `x-acs-*` header signed and the signature matching (400 `SignatureDoesNotMatch`);
+//! the token comes from `x-acs-security-token`, and `Action` and `Version` from the headers.
 
 use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
