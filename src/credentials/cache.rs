@@ -123,8 +123,8 @@ impl CachingProvider {
     fn refresh_at(&self, credentials: &Credentials, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let expires = credentials.expiration()?;
         let jitter = self.jitter.mul_f64(fastrand::f64());
-        let early =
-            chrono::Duration::from_std(self.margin + jitter).unwrap_or(chrono::Duration::MAX);
+        let early = chrono::Duration::from_std(self.margin.saturating_add(jitter))
+            .unwrap_or(chrono::Duration::MAX);
         let at = expires.checked_sub_signed(early).unwrap_or(now);
         if at > now {
             Some(at)
@@ -281,6 +281,18 @@ mod tests {
             cache.provide_credentials().await.unwrap().access_key_id(),
             "id-1"
         );
+    }
+
+    #[test]
+    fn extreme_settings_and_expiries_never_panic() {
+        let cache = CachingProvider::new(Credentials::new("a", "b"))
+            .refresh_margin(Duration::MAX)
+            .refresh_jitter(Duration::MAX);
+        let now = Utc::now();
+        for expires in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC, now] {
+            let c = Credentials::new("a", "b").with_expiration(expires);
+            let _ = cache.refresh_at(&c, now);
+        }
     }
 
     #[tokio::test]

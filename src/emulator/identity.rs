@@ -79,7 +79,9 @@ fn issue(shared: &Shared, prefix: &str) -> IssuedKey {
         id: format!("{prefix}.{n:016x}"),
         secret: format!("secret-{:016x}", state.rng.u64(..)),
         token: format!("token-{:032x}", state.rng.u128(..)),
-        expires: now + ttl,
+        expires: now
+            .checked_add_signed(ttl)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
     };
     state.issued.push(key.clone());
     key
