@@ -12,7 +12,10 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::time::Instant;
 
-use crate::credentials::{EnvironmentProvider, ProvideCredentials, SharedCredentialsProvider};
+use crate::credentials::{
+    CredentialsChain, EnvironmentProvider, ProvideCredentials, ProviderContext,
+    SharedCredentialsProvider,
+};
 use crate::decode::decode_response;
 use crate::endpoint::{parse_endpoint, EndpointRule};
 use crate::error::{Error, RetryRecord, TimeoutKind, ValidationError};
@@ -20,6 +23,7 @@ use crate::model::DescribeTasksResponse;
 use crate::request::DescribeTasksRequest;
 use crate::retry::{classify, RetryBudget, RetryConfig, RetryDecision, RetryReason};
 use crate::signer;
+use crate::signer_v3;
 use crate::transport::{self, RawResponse};
 
 /// The API version of every ECS call this crate makes.
@@ -57,6 +61,28 @@ impl Format {
     }
 }
 
+/// How requests are signed.
+///
+/// The default is [`SignatureVersion::V1`] (the RPC `Signature` parameter, HMAC-SHA1): it is what
+/// the `DescribeTasks` reference documents, the published signing vectors anchor it, and every
+/// ECS endpoint accepts it. [`SignatureVersion::V3`] (`ACS3-HMAC-SHA256` in the
+/// `Authorization` header) is what current official SDKs send by default; choose it where
+/// policy requires SHA-256. The bundled emulator verifies both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureVersion {
+    /// RPC signature v1 (HMAC-SHA1 over the canonical query). The default.
+    #[default]
+    V1,
+    /// Signature V3, `ACS3-HMAC-SHA256`.
+    V3,
+}
+
+/// Environment variable holding the default region.
+pub const ENV_REGION_ID: &str = "ALIBABA_CLOUD_REGION_ID";
+/// Environment variable turning VPC endpoints on (`true`).
+pub const ENV_VPC_ENDPOINT_ENABLED: &str = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED";
+
 /// A client for the ECS task API. Cheap to clone: clones share one connection pool, one
 /// credentials provider, one retry budget and one clock-skew estimate.
 ///
@@ -84,6 +110,8 @@ struct Inner {
     endpoint: EndpointRule,
     format: Format,
     credentials: SharedCredentialsProvider,
+    region: Option<String>,
+    signature_version: SignatureVersion,
     user_agent: String,
     retry: RetryConfig,
     budget: RetryBudget,
@@ -103,6 +131,8 @@ impl fmt::Debug for Client {
             .field("endpoint", &i.endpoint)
             .field("format", &i.format)
             .field("credentials", &i.credentials)
+            .field("region", &i.region)
+            .field("signature_version", &i.signature_version)
             .field("user_agent", &i.user_agent)
             .field("retry", &i.retry)
             .field("connect_timeout", &i.connect_timeout)
@@ -122,6 +152,23 @@ impl Client {
     /// A builder with the documented defaults.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// A client configured the way the aliyun CLI, Terraform and the official SDKs are: see
+    /// [`ClientBuilder::from_env`].
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// The default region (from [`ClientBuilder::region`] or the environment), for building
+    /// requests: `DescribeTasksRequest::builder().region_id(client.region().unwrap_or(..))`.
+    pub fn region(&self) -> Option<&str> {
+        self.inner.region.as_deref()
+    }
+
+    /// How this client signs requests.
+    pub fn signature_version(&self) -> SignatureVersion {
+        self.inner.signature_version
     }
 
     /// Calls `DescribeTasks` once (with retries as configured) and returns one page.
@@ -186,6 +233,7 @@ impl Client {
         let base_url = inner.endpoint.base_url(region_id);
         let mut retries: Vec<RetryRecord> = Vec::new();
         let mut skew_corrected = false;
+        let mut token_refreshed = false;
         // Tokens this call's retries took from the budget, refunded if it succeeds.
         let mut retry_cost: u32 = 0;
         let mut attempt: u32 = 0;
@@ -228,6 +276,18 @@ impl Client {
             } = failure;
 
             let code = error.code().map(str::to_owned);
+            if code.as_deref() == Some("InvalidSecurityToken.Expired") && !token_refreshed {
+                // The cached token expired early (clock skew, revocation): refresh, retry once.
+                token_refreshed = true;
+                inner.credentials.invalidate();
+                counted -= 1;
+                retries.push(RetryRecord {
+                    attempt,
+                    reason: "InvalidSecurityToken.Expired: refreshed the credentials".to_owned(),
+                    delay: Duration::ZERO,
+                });
+                continue;
+            }
             if let Some(code) = code.as_deref() {
                 if is_clock_skew_code(code) && !skew_corrected {
                     if let Some(server_now) = date {
@@ -310,16 +370,42 @@ impl Client {
             timestamp: &timestamp,
             nonce,
         };
-        let signed = signer::sign_rpc("POST", &common, params, credentials.access_key_secret());
-        let mut url = String::with_capacity(base_url.len() + 2 + signed.query.len());
+        let (query, headers, string_to_sign) = match inner.signature_version {
+            SignatureVersion::V1 => {
+                let signed =
+                    signer::sign_rpc("POST", &common, params, credentials.access_key_secret());
+                (signed.query, Vec::new(), signed.string_to_sign)
+            }
+            SignatureVersion::V3 => {
+                let host = host_of(base_url);
+                let mut with_format: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 1);
+                with_format.push(("Format", common.format));
+                with_format.extend_from_slice(params);
+                let call = signer_v3::V3Call {
+                    method: "POST",
+                    host: &host,
+                    action,
+                    version: API_VERSION,
+                    date: &timestamp,
+                    nonce,
+                    access_key_id: credentials.access_key_id(),
+                    secret: credentials.access_key_secret(),
+                    security_token: credentials.security_token(),
+                };
+                let signed = signer_v3::sign_rpc_v3(&call, &with_format);
+                (signed.query, signed.headers, signed.string_to_sign)
+            }
+        };
+        let mut url = String::with_capacity(base_url.len() + 2 + query.len());
         url.push_str(base_url);
         url.push_str("/?");
-        url.push_str(&signed.query);
+        url.push_str(&query);
 
-        let exchange = transport::post(
+        let exchange = transport::post_with_headers(
             &inner.http,
             &url,
             &inner.user_agent,
+            &headers,
             inner.max_body_size,
             (inner.connect_timeout, inner.read_timeout),
         );
@@ -345,8 +431,8 @@ impl Client {
             e.message = redact(&e.message, token);
         }
         let redacted_sts = match credentials.security_token() {
-            Some(token) => redact(&signed.string_to_sign, token),
-            None => signed.string_to_sign,
+            Some(token) => redact(&string_to_sign, token),
+            None => string_to_sign,
         };
         Err(AttemptFailure {
             error,
@@ -354,6 +440,18 @@ impl Client {
             date: raw.date,
             rate_limit_time_left: raw.rate_limit_time_left,
         })
+    }
+}
+
+/// The authority (host and port) of a base URL, for the V3 `host` header.
+fn host_of(base_url: &str) -> String {
+    match reqwest::Url::parse(base_url) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => String::new(),
+        },
+        Err(_) => String::new(),
     }
 }
 
@@ -485,6 +583,10 @@ pub struct ClientBuilder {
     vpc: bool,
     format: Format,
     credentials: Option<SharedCredentialsProvider>,
+    region: Option<String>,
+    proxy: Option<String>,
+    no_proxy: Option<String>,
+    signature_version: SignatureVersion,
     connect_timeout: Duration,
     read_timeout: Duration,
     attempt_timeout: Duration,
@@ -503,6 +605,10 @@ impl fmt::Debug for ClientBuilder {
             .field("vpc", &self.vpc)
             .field("format", &self.format)
             .field("credentials", &self.credentials)
+            .field("region", &self.region)
+            .field("proxy", &self.proxy.as_deref().map(redact_proxy))
+            .field("no_proxy", &self.no_proxy)
+            .field("signature_version", &self.signature_version)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -523,6 +629,10 @@ impl Default for ClientBuilder {
             vpc: false,
             format: Format::Json,
             credentials: None,
+            region: None,
+            proxy: None,
+            no_proxy: None,
+            signature_version: SignatureVersion::V1,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
@@ -537,6 +647,95 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder configured from the process environment and the real home directory; see
+    /// [`from_context`](Self::from_context).
+    pub fn from_env() -> Self {
+        Self::from_context(ProviderContext::from_process())
+    }
+
+    /// A builder configured from `ctx` the way the official tools are:
+    ///
+    /// * credentials: the default chain ([`CredentialsChain::default_chain`]);
+    /// * region: `ALIBABA_CLOUD_REGION_ID`, else the CLI profile's `region_id`;
+    /// * VPC endpoints: `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED=true`, else the CLI profile's
+    ///   `enable_vpc`;
+    /// * proxy: `HTTPS_PROXY` (or `https_proxy`, `ALL_PROXY`), with `NO_PROXY` (or `no_proxy`).
+    ///
+    /// Every other setting keeps its default, and later builder calls override these.
+    pub fn from_context(ctx: ProviderContext) -> Self {
+        let profile = crate::credentials::profile::CliProfile::load(&ctx)
+            .ok()
+            .flatten();
+        let region = ctx.var(ENV_REGION_ID).or_else(|| {
+            profile
+                .as_ref()
+                .and_then(|p| p.region_id().map(str::to_owned))
+        });
+        let vpc =
+            ctx.flag(ENV_VPC_ENDPOINT_ENABLED) || profile.as_ref().is_some_and(|p| p.enable_vpc());
+        let proxy = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+            .iter()
+            .find_map(|v| ctx.var(v));
+        let no_proxy = ["NO_PROXY", "no_proxy"].iter().find_map(|v| ctx.var(v));
+        Self {
+            region,
+            vpc,
+            proxy,
+            no_proxy,
+            credentials: Some(Arc::new(CredentialsChain::default_chain(ctx))),
+            ..Self::default()
+        }
+    }
+
+    /// The default region reported by [`Client::region`]. Default: none (or, with
+    /// [`from_env`](Self::from_env), the environment's).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sends every request through this proxy (`http://host:port`, credentials in the URL
+    /// allowed). Default: none set here (reqwest still honours the system proxy variables).
+    /// Ignored with a caller-supplied [`reqwest::Client`].
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Hosts that bypass the proxy, in `NO_PROXY` syntax (`localhost,.internal,10.0.0.0/8`).
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.no_proxy = Some(hosts.into());
+        self
+    }
+
+    /// How requests are signed. Default [`SignatureVersion::V1`] (see there why).
+    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
+        self.signature_version = version;
+        self
+    }
+
+    /// A credentials chain (for example [`CredentialsChain::default_chain`] over an injected
+    /// [`ProviderContext`]).
+    pub fn credentials_chain(mut self, chain: CredentialsChain) -> Self {
+        self.credentials = Some(Arc::new(chain));
+        self
+    }
+
+    /// The region this builder will report, if any.
+    pub fn region_id(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// Whether VPC endpoints will be used when no endpoint is set.
+    pub fn uses_vpc_endpoints(&self) -> bool {
+        self.vpc
+    }
+
+    /// The proxy this builder will set (credentials in it masked).
+    pub fn proxy_url(&self) -> Option<String> {
+        self.proxy.as_deref().map(redact_proxy)
+    }
+
     /// Sends every request to this endpoint instead of the regional one, e.g.
     /// `https://ecs.cn-hangzhou.aliyuncs.com` or the emulator's `http://127.0.0.1:PORT`
     /// (plain HTTP also needs [`allow_http`](Self::allow_http)). A bare host means HTTPS.
@@ -665,18 +864,40 @@ impl ClientBuilder {
             )
             .into());
         }
+        let proxy = match &self.proxy {
+            Some(url) => Some(
+                reqwest::Proxy::all(url.as_str())
+                    .map_err(|_| {
+                        ValidationError::new(
+                            "proxy",
+                            redact_proxy(url),
+                            "a URL such as http://proxy:3128",
+                        )
+                    })?
+                    .no_proxy(
+                        self.no_proxy
+                            .as_deref()
+                            .and_then(reqwest::NoProxy::from_string),
+                    ),
+            ),
+            None => None,
+        };
         let http = match self.http_client {
             Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .read_timeout(self.read_timeout)
-                .pool_idle_timeout(Duration::from_secs(60))
-                .redirect(reqwest::redirect::Policy::none())
-                .https_only(!self.allow_http)
-                .build()
-                .map_err(|e| {
+            None => {
+                let mut builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .read_timeout(self.read_timeout)
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .https_only(!self.allow_http);
+                if let Some(proxy) = proxy {
+                    builder = builder.proxy(proxy);
+                }
+                builder.build().map_err(|e| {
                     transport::transport_error(e, (self.connect_timeout, self.read_timeout))
-                })?,
+                })?
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -686,6 +907,8 @@ impl ClientBuilder {
                 credentials: self
                     .credentials
                     .unwrap_or_else(|| Arc::new(EnvironmentProvider::new())),
+                region: self.region,
+                signature_version: self.signature_version,
                 user_agent,
                 budget: RetryBudget::new(self.retry.budget_capacity),
                 retry: self.retry,
@@ -697,6 +920,18 @@ impl ClientBuilder {
                 clock_offset_ms: AtomicI64::new(0),
             }),
         })
+    }
+}
+
+/// A proxy URL with any password masked.
+fn redact_proxy(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "<unparsable proxy URL>".to_owned(),
     }
 }
 

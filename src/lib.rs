@@ -109,6 +109,7 @@ pub mod paginate;
 pub mod request;
 pub mod retry;
 pub mod signer;
+pub mod signer_v3;
 mod telemetry;
 mod transport;
 pub mod wait;
@@ -116,8 +117,11 @@ pub mod wait;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 
-pub use client::{Client, ClientBuilder, Format};
-pub use credentials::{Credentials, EnvironmentProvider, ProvideCredentials};
+pub use client::{Client, ClientBuilder, Format, SignatureVersion};
+pub use credentials::{
+    CachingProvider, Credentials, CredentialsChain, EnvironmentProvider, ProvideCredentials,
+    ProviderContext,
+};
 pub use error::{CredentialsError, DecodeError, Error, Result, ServiceError, ValidationError};
 pub use model::{DescribeTasksResponse, Task, TaskAction, TaskSet, TaskStatus};
 pub use paginate::{IntoDescribeTasksRequest, Pages, Tasks};

@@ -21,6 +21,7 @@ pub(crate) struct RawResponse {
 }
 
 /// Sends `POST url` with an empty body and reads the response, refusing bodies over `max_body`.
+#[allow(dead_code)]
 pub(crate) async fn post(
     http: &reqwest::Client,
     url: &str,
@@ -28,11 +29,27 @@ pub(crate) async fn post(
     max_body: usize,
     timeouts: (Duration, Duration),
 ) -> Result<RawResponse, Error> {
-    let response = http
+    post_with_headers(http, url, user_agent, &[], max_body, timeouts).await
+}
+
+/// [`post`] with extra headers (the `x-acs-*` and `authorization` headers of Signature V3).
+pub(crate) async fn post_with_headers(
+    http: &reqwest::Client,
+    url: &str,
+    user_agent: &str,
+    headers: &[(String, String)],
+    max_body: usize,
+    timeouts: (Duration, Duration),
+) -> Result<RawResponse, Error> {
+    let mut request = http
         .post(url)
         .header(reqwest::header::USER_AGENT, user_agent)
         .header(reqwest::header::ACCEPT, "application/json, text/xml;q=0.9")
-        .header(reqwest::header::CONTENT_LENGTH, "0")
+        .header(reqwest::header::CONTENT_LENGTH, "0");
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let response = request
         .send()
         .await
         .map_err(|e| transport_error(e, timeouts))?;

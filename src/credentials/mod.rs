@@ -5,9 +5,50 @@
 //! and [`EnvironmentProvider`] reads `ALIBABA_CLOUD_ACCESS_KEY_ID`,
 //! `ALIBABA_CLOUD_ACCESS_KEY_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN`.
 //!
+//! The default chain ([`CredentialsChain::default_chain`]) looks where the official SDKs look,
+//! in their order: the environment, OIDC (RRSA), the aliyun CLI's `~/.aliyun/config.json`, the
+//! `~/.alibabacloud/credentials` INI file, the ECS instance RAM role (IMDS) and a credentials URI.
+//! Expiring credentials are cached and refreshed early by [`CachingProvider`].
+//!
 //! Debug output of every type here masks the secret and the token.
+//!
+//! ```no_run
+//! use aliyun_ecs_tasks::{Client, DescribeTasksRequest};
+//!
+//! # async fn run() -> Result<(), aliyun_ecs_tasks::Error> {
+//! // Credentials, region, VPC endpoints and proxy as the aliyun CLI and the SDKs find them.
+//! let client = Client::from_env()?;
+//! let region = client.region().unwrap_or("cn-hangzhou").to_owned();
+//! let page = client
+//!     .describe_tasks(DescribeTasksRequest::builder().region_id(region).build()?)
+//!     .await?;
+//! # let _ = page; Ok(()) }
+//! ```
+//!
+//! Tests inject the environment and the home directory instead of touching the process:
+//!
+//! ```
+//! use aliyun_ecs_tasks::credentials::{CredentialsChain, ProviderContext};
+//!
+//! let ctx = ProviderContext::with_env(
+//!     |name| (name == "ALIBABA_CLOUD_ACCESS_KEY_ID").then(|| "id".to_owned()),
+//!     Some(std::env::temp_dir().join("no-such-home")),
+//! )
+//! .imds_endpoint("http://127.0.0.1:9");
+//! let chain = CredentialsChain::default_chain(ctx);
+//! assert!(chain.selected().is_none()); // nothing is read until credentials are needed
+//! ```
 
+pub mod cache;
+pub mod chain;
+pub mod context;
+pub mod imds;
+pub mod ini;
+pub mod oidc;
+pub mod profile;
 mod secret;
+pub mod sts;
+pub mod uri;
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,7 +57,14 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
 use crate::error::CredentialsError;
+pub use cache::CachingProvider;
+pub use chain::{ChainLink, CredentialsChain};
+pub use context::ProviderContext;
+pub use imds::EcsRamRoleProvider;
+pub use oidc::OidcProvider;
 pub use secret::Secret;
+pub use sts::{AssumeRoleSettings, RamRoleArnProvider};
+pub use uri::CredentialsUriProvider;
 
 /// An AccessKey pair, with an optional STS security token and expiry.
 #[derive(Clone, PartialEq, Eq)]
@@ -92,6 +140,21 @@ impl fmt::Debug for Credentials {
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     /// Returns credentials valid for at least the next request.
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>>;
+
+    /// Forgets any cached credentials, so the next call fetches fresh ones. The client calls it
+    /// when the service rejects a token as expired (`InvalidSecurityToken.Expired`). Default:
+    /// nothing to forget.
+    fn invalidate(&self) {}
+}
+
+impl<T: ProvideCredentials + ?Sized> ProvideCredentials for Arc<T> {
+    fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
+        (**self).provide_credentials()
+    }
+
+    fn invalidate(&self) {
+        (**self).invalidate()
+    }
 }
 
 /// A shared credentials provider, as the client holds it.
@@ -181,6 +244,26 @@ impl ProvideCredentials for EnvironmentProvider {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
         Box::pin(std::future::ready(self.load()))
     }
+}
+
+/// A warning when a credentials file can be read by its group or by others (Unix permission
+/// bits `0o044`); `None` when it cannot or when permissions are unknown.
+pub fn permission_warning(path: &std::path::Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o044 != 0 {
+            return Some(format!(
+                "credentials file {} is readable by group or others (mode {:o}); run chmod 600 on it",
+                path.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
 }
 
 #[cfg(test)]

@@ -10,12 +10,14 @@
 //!    `SignatureVersion` present (else 400 `MissingParameter`);
 //! 2. `Timestamp` is `yyyy-MM-ddTHH:mm:ssZ` (else 400 `InvalidTimeStamp.Format`) and within the
 //!    tolerance of the emulator clock (else 400 `InvalidTimeStamp.Expired`);
-//! 3. the access key exists (else 404 `InvalidAccessKeyId.NotFound`);
+//! 3. the access key exists, configured or issued by the emulator's IMDS or STS (else 404
+//!    `InvalidAccessKeyId.NotFound`);
 //! 4. `SignatureMethod` is `HMAC-SHA1` and `SignatureVersion` is `1.0` (else 400
 //!    `InvalidParameter`), and the signature matches (else 400 `SignatureDoesNotMatch`, quoting the
 //!    string to sign);
-//! 5. the security token: an STS key needs its exact `SecurityToken`, and a plain key must not
-//!    send one (else 400 `InvalidSecurityToken.Mismatch`);
+//! 5. the security token: an issued key past its expiry is refused (400
+//!    `InvalidSecurityToken.Expired`); an STS key needs its exact `SecurityToken`, and a plain key
+//!    must not send one (else 400 `InvalidSecurityToken.Mismatch`);
 //! 6. the nonce is fresh (else 400 `SignatureNonceUsed`); then the random throttle, if configured
 //!    (400 `Throttling.User`);
 //! 7. `Action` is `DescribeTasks` (missing: 400 `MissingParameter`; other: 404
@@ -24,6 +26,13 @@
 //! 8. `RegionId` present (400 `MissingParameter`) and known (400 `InvalidRegionId.NotFound`);
 //! 9. `PageNumber`, `PageSize`, `StartTime`, `EndTime`, `TaskIds` and `ResourceIds.N` valid
 //!    (else 400 `InvalidParameter` naming the parameter).
+//!
+//! A request carrying `Authorization: ACS3-HMAC-SHA256 ...` takes the Signature V3 path for
+//! steps 1 to 4 instead: the `x-acs-date`, `x-acs-signature-nonce`, `x-acs-action`,
+//! `x-acs-version` and `x-acs-content-sha256` headers present (400 `MissingParameter`), the body
+//! hash matching (400 `InvalidParameter`), the date within the tolerance, the key known, `host`
+//! and every `x-acs-*` header signed and the signature matching (400 `SignatureDoesNotMatch`);
+//! the token comes from `x-acs-security-token`, and `Action` and `Version` from the headers.
 
 use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
@@ -131,9 +140,37 @@ pub(crate) fn error_answer(error: &ApiError, params: &Params, request_id: &str) 
     }
 }
 
+/// What a Signature V3 check needs beyond the merged parameters.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct V3Parts {
+    /// The request path.
+    pub(crate) path: String,
+    /// The query-string parameters only.
+    pub(crate) query: std::collections::BTreeMap<String, String>,
+    /// The headers, names in lower case.
+    pub(crate) headers: Vec<(String, String)>,
+    /// hex(SHA-256(body)).
+    pub(crate) body_sha256: String,
+}
+
+impl V3Parts {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// Handles one request normally.
-pub(crate) fn handle(shared: &Shared, method: &str, params: &Params, request_id: &str) -> Answer {
-    match describe_tasks(shared, method, params) {
+pub(crate) fn handle(
+    shared: &Shared,
+    method: &str,
+    params: &Params,
+    v3: &V3Parts,
+    request_id: &str,
+) -> Answer {
+    match describe_tasks(shared, method, params, v3) {
         Ok((region, page, query)) => {
             let format = Format::from_param(params.get("Format"));
             let body = PageView {
@@ -160,6 +197,7 @@ fn describe_tasks(
     shared: &Shared,
     method: &str,
     params: &Params,
+    v3: &V3Parts,
 ) -> Result<(String, PageResult, Query), ApiError> {
     if method != "GET" && method != "POST" {
         return Err(ApiError::new(
@@ -171,7 +209,24 @@ fn describe_tasks(
     if let Some(name) = &params.invalid_utf8 {
         return Err(ApiError::invalid(name, " It is not valid UTF-8."));
     }
-    authenticate(shared, method, params)?;
+    let merged;
+    let params = match v3.header("authorization") {
+        Some(auth) if auth.trim_start().starts_with("ACS3-") => {
+            authenticate_v3(shared, method, v3, auth)?;
+            let mut with_headers = params.clone();
+            for (header, name) in [("x-acs-action", "Action"), ("x-acs-version", "Version")] {
+                if let Some(value) = v3.header(header) {
+                    with_headers.map.insert(name.to_owned(), value.to_owned());
+                }
+            }
+            merged = with_headers;
+            &merged
+        }
+        _ => {
+            authenticate(shared, method, params)?;
+            params
+        }
+    };
 
     match params.get("Action") {
         None => return Err(ApiError::missing("Action")),
@@ -239,13 +294,7 @@ fn authenticate(shared: &Shared, method: &str, params: &Params) -> Result<(), Ap
         ));
     }
 
-    let Some(key) = shared.config.keys.iter().find(|k| k.id == access_key_id) else {
-        return Err(ApiError::new(
-            404,
-            "InvalidAccessKeyId.NotFound",
-            "Specified access key is not found.",
-        ));
-    };
+    let (key, expires) = find_key(shared, access_key_id)?;
 
     if signature_method != "HMAC-SHA1" {
         return Err(ApiError::invalid(
@@ -267,7 +316,60 @@ fn authenticate(shared: &Shared, method: &str, params: &Params) -> Result<(), Ap
         ));
     }
 
-    if key.security_token.as_deref() != params.get("SecurityToken") {
+    finish_auth(
+        shared,
+        &key,
+        expires,
+        params.get("SecurityToken"),
+        nonce,
+        now,
+    )
+}
+
+/// Finds an accepted key: a configured one, or one issued by IMDS or STS (with its expiry).
+fn find_key(
+    shared: &Shared,
+    access_key_id: &str,
+) -> Result<(super::AccessKey, Option<DateTime<Utc>>), ApiError> {
+    if let Some(key) = shared.config.keys.iter().find(|k| k.id == access_key_id) {
+        return Ok((key.clone(), None));
+    }
+    let state = shared.lock();
+    match state.issued.iter().find(|k| k.id == access_key_id) {
+        Some(k) => Ok((
+            super::AccessKey {
+                id: k.id.clone(),
+                secret: k.secret.clone(),
+                security_token: Some(k.token.clone()),
+            },
+            Some(k.expires),
+        )),
+        None => Err(ApiError::new(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        )),
+    }
+}
+
+/// Steps 5 and 6, shared by both signature versions: expiry and token of STS keys, the nonce,
+/// the random throttle.
+fn finish_auth(
+    shared: &Shared,
+    key: &super::AccessKey,
+    expires: Option<DateTime<Utc>>,
+    token_sent: Option<&str>,
+    nonce: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if expires.is_some_and(|e| e <= now) {
+        return Err(ApiError::new(
+            400,
+            "InvalidSecurityToken.Expired",
+            "Specified SecurityToken is expired.",
+        ));
+    }
+    if key.security_token.as_deref() != token_sent {
         return Err(ApiError::new(
             400,
             "InvalidSecurityToken.Mismatch",
@@ -288,6 +390,92 @@ fn authenticate(shared: &Shared, method: &str, params: &Params) -> Result<(), Ap
         return Err(ApiError::new(400, code, message));
     }
     Ok(())
+}
+
+/// Steps 1 to 6 for Signature V3 (`Authorization: ACS3-HMAC-SHA256 ...`): the `x-acs-*`
+/// headers, the body hash, the date window, the key, the signature (checked by the emulator's
+/// own V3 code), then the token and nonce as for V1.
+fn authenticate_v3(
+    shared: &Shared,
+    method: &str,
+    v3: &V3Parts,
+    authorization: &str,
+) -> Result<(), ApiError> {
+    let Some(auth) = signature::v3::parse_authorization(authorization) else {
+        return Err(ApiError::new(
+            400,
+            "InvalidAuthorization",
+            "The Authorization header is not a valid ACS3-HMAC-SHA256 authorization.",
+        ));
+    };
+    let mut values = [""; 5];
+    let names = [
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-action",
+        "x-acs-version",
+        "x-acs-content-sha256",
+    ];
+    for (value, name) in values.iter_mut().zip(names) {
+        *value = v3.header(name).ok_or_else(|| ApiError::missing(name))?;
+    }
+    let [date, nonce, _, _, content_sha256] = values;
+    if !content_sha256.eq_ignore_ascii_case(&v3.body_sha256) {
+        return Err(ApiError::invalid(
+            "x-acs-content-sha256",
+            " It does not match the body.",
+        ));
+    }
+    let Some(timestamp) = parse_utc(date, false) else {
+        return Err(ApiError::new(
+            400,
+            "InvalidTimeStamp.Format",
+            "The specified header \"x-acs-date\" is not valid.",
+        ));
+    };
+    let now = shared.now();
+    if (now - timestamp).abs() > shared.config.tolerance {
+        return Err(ApiError::new(
+            400,
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired.",
+        ));
+    }
+    let (key, expires) = find_key(shared, &auth.credential)?;
+    let unsigned = v3.headers.iter().find(|(n, _)| {
+        let n = n.to_ascii_lowercase();
+        (n == "host" || n.starts_with("x-acs-")) && !auth.signed_headers.contains(&n)
+    });
+    if let Some((name, _)) = unsigned {
+        return Err(ApiError::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!("The header {name} must be signed."),
+        ));
+    }
+    let canonical = signature::v3::canonical_request(
+        method,
+        &v3.path,
+        &v3.query,
+        &v3.headers,
+        &auth.signed_headers,
+        content_sha256,
+    );
+    if let Err(canonical) = signature::v3::verify(&canonical, &key.secret, &auth.signature) {
+        return Err(ApiError::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!("Specified signature is not matched with our calculation. server canonical request is:{canonical}"),
+        ));
+    }
+    finish_auth(
+        shared,
+        &key,
+        expires,
+        v3.header("x-acs-security-token"),
+        nonce,
+        now,
+    )
 }
 
 /// Step 9: the operation's own parameters.

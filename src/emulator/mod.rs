@@ -44,10 +44,23 @@
 //! * Task times are rendered at minute precision (`2015-11-24T12:50Z`) and `FinishedTime` is `""`
 //!   while a task has none, as on the service.
 //!
+//! * IMDS (`/latest/...`, see [`EmulatorBuilder::ecs_ram_role`]) and STS (`Action=AssumeRole`,
+//!   signed v1 by an accepted key; `Action=AssumeRoleWithOIDC`, unsigned) are served on the same
+//!   port and are not recorded in [`Emulator::requests`] (see [`Emulator::imds_requests`] and
+//!   [`Emulator::sts_requests`]); faults and latency do not apply to them, and STS does not
+//!   check `Timestamp` or `SignatureNonce`. The keys they issue expire after
+//!   [`EmulatorBuilder::sts_credentials_ttl`]; `DescribeTasks` then answers
+//!   `InvalidSecurityToken.Expired`.
+//! * A `DescribeTasks` request with `Authorization: ACS3-HMAC-SHA256 ...` is checked as
+//!   Signature V3 (the `x-acs-*` headers replace the signature parameters; `Action` and
+//!   `Version` come from `x-acs-action` and `x-acs-version`), by code written from the published
+//!   algorithm, independent of the client's signer.
+//!
 //! The full order of the checks, with every Code, is in the `handler` module's source.
 
 mod faults;
 mod handler;
+mod identity;
 mod params;
 mod render;
 mod seed;
@@ -176,6 +189,14 @@ pub(crate) struct Config {
     /// (from `tolerance` ahead of the clock to `tolerance` behind it).
     pub(crate) nonce_ttl: chrono::Duration,
     pub(crate) shape: ResponseShape,
+    /// The instance RAM role IMDS serves (`None`: IMDS answers 404).
+    pub(crate) ecs_ram_role: Option<String>,
+    /// Whether IMDS refuses GETs without a token.
+    pub(crate) imds_v1_disabled: bool,
+    /// Whether IMDS refuses to hand out tokens (an IMDSv1-only metadata service).
+    pub(crate) imds_v2_unavailable: bool,
+    /// The lifetime of keys issued by IMDS and STS.
+    pub(crate) sts_ttl: Duration,
 }
 
 /// Everything that changes while the emulator runs.
@@ -192,6 +213,18 @@ pub(crate) struct State {
     pub(crate) latency: Duration,
     pub(crate) clock_offset: chrono::Duration,
     pub(crate) rng: fastrand::Rng,
+    /// Keys issued by IMDS and STS.
+    pub(crate) issued: Vec<identity::IssuedKey>,
+    /// IMDSv2 tokens handed out.
+    pub(crate) imds_tokens: HashSet<String>,
+    pub(crate) imds_requests: u64,
+    pub(crate) sts_requests: u64,
+    /// Every OIDC token received by `AssumeRoleWithOIDC`, in order.
+    pub(crate) oidc_tokens: Vec<String>,
+    /// The access key id that signed each `AssumeRole`, in order.
+    pub(crate) assume_role_callers: Vec<String>,
+    /// The parameters of every STS request, secrets removed.
+    pub(crate) sts_calls: Vec<std::collections::BTreeMap<String, String>>,
 }
 
 impl State {
@@ -468,6 +501,57 @@ impl Emulator {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The IMDS base URL (`http://127.0.0.1:PORT`; IMDS lives under `/latest/`).
+    pub fn imds_endpoint(&self) -> String {
+        self.endpoint()
+    }
+
+    /// The STS base URL (`http://127.0.0.1:PORT`; STS actions are told apart by `Action`).
+    pub fn sts_endpoint(&self) -> String {
+        self.endpoint()
+    }
+
+    /// How many IMDS requests were received.
+    pub fn imds_requests(&self) -> u64 {
+        self.shared.lock().imds_requests
+    }
+
+    /// How many STS requests (`AssumeRole`, `AssumeRoleWithOIDC`) were received.
+    pub fn sts_requests(&self) -> u64 {
+        self.shared.lock().sts_requests
+    }
+
+    /// Every OIDC token received by `AssumeRoleWithOIDC`, in order.
+    pub fn oidc_tokens_received(&self) -> Vec<String> {
+        self.shared.lock().oidc_tokens.clone()
+    }
+
+    /// The access key id that signed each accepted `AssumeRole`, in order.
+    pub fn assume_role_callers(&self) -> Vec<String> {
+        self.shared.lock().assume_role_callers.clone()
+    }
+
+    /// The parameters of every STS request received, in order, without `Signature`,
+    /// `SecurityToken` and `OIDCToken`.
+    pub fn sts_calls(&self) -> Vec<std::collections::BTreeMap<String, String>> {
+        self.shared.lock().sts_calls.clone()
+    }
+
+    /// How many keys IMDS and STS have issued.
+    pub fn issued_key_count(&self) -> usize {
+        self.shared.lock().issued.len()
+    }
+
+    /// Makes every key issued so far expire now (`DescribeTasks` then refuses them with
+    /// `InvalidSecurityToken.Expired`).
+    pub fn expire_issued_credentials(&self) {
+        let mut state = self.shared.lock();
+        let now = state.now();
+        for key in &mut state.issued {
+            key.expires = now;
+        }
+    }
+
     /// Stops the server and waits until it has released the port.
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
@@ -488,6 +572,10 @@ pub struct EmulatorBuilder {
     latency: Duration,
     shape: ResponseShape,
     max_recorded: usize,
+    ecs_ram_role: Option<String>,
+    imds_v1_disabled: bool,
+    imds_v2_unavailable: bool,
+    sts_ttl: Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -501,6 +589,10 @@ impl Default for EmulatorBuilder {
             latency: Duration::ZERO,
             shape: ResponseShape::Service,
             max_recorded: DEFAULT_MAX_RECORDED_REQUESTS,
+            ecs_ram_role: None,
+            imds_v1_disabled: false,
+            imds_v2_unavailable: false,
+            sts_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -516,6 +608,10 @@ impl fmt::Debug for EmulatorBuilder {
             .field("latency", &self.latency)
             .field("shape", &self.shape)
             .field("max_recorded", &self.max_recorded)
+            .field("ecs_ram_role", &self.ecs_ram_role)
+            .field("imds_v1_disabled", &self.imds_v1_disabled)
+            .field("imds_v2_unavailable", &self.imds_v2_unavailable)
+            .field("sts_ttl", &self.sts_ttl)
             .finish()
     }
 }
@@ -598,6 +694,33 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves IMDS with this instance RAM role (see [`Emulator::imds_endpoint`]). Default: no
+    /// role, and every IMDS path answers 404.
+    pub fn ecs_ram_role(mut self, role: impl Into<String>) -> Self {
+        self.ecs_ram_role = Some(role.into());
+        self
+    }
+
+    /// Makes IMDS refuse GETs without an IMDSv2 token (401). Default: off.
+    pub fn imds_v1_disabled(mut self, disabled: bool) -> Self {
+        self.imds_v1_disabled = disabled;
+        self
+    }
+
+    /// Makes IMDS answer the token request (`PUT /latest/api/token`) with 403, like a metadata
+    /// service without IMDSv2, so that clients must fall back to IMDSv1. Default: off.
+    pub fn imds_v2_unavailable(mut self, unavailable: bool) -> Self {
+        self.imds_v2_unavailable = unavailable;
+        self
+    }
+
+    /// The lifetime of the credentials IMDS and STS issue. Default 3600 s. Second precision
+    /// (the `Expiration` field has no fraction).
+    pub fn sts_credentials_ttl(mut self, ttl: Duration) -> Self {
+        self.sts_ttl = ttl;
+        self
+    }
+
     /// Binds the port and starts serving. Must be called within a tokio runtime.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
@@ -630,6 +753,10 @@ impl EmulatorBuilder {
                 tolerance,
                 nonce_ttl: tolerance * 2,
                 shape: self.shape,
+                ecs_ram_role: self.ecs_ram_role,
+                imds_v1_disabled: self.imds_v1_disabled,
+                imds_v2_unavailable: self.imds_v2_unavailable,
+                sts_ttl: self.sts_ttl,
             },
             in_flight: Default::default(),
             max_in_flight: Default::default(),
@@ -645,6 +772,13 @@ impl EmulatorBuilder {
                 latency: self.latency,
                 clock_offset: chrono::Duration::zero(),
                 rng: fastrand::Rng::new(),
+                issued: Vec::new(),
+                imds_tokens: HashSet::new(),
+                imds_requests: 0,
+                sts_requests: 0,
+                oidc_tokens: Vec::new(),
+                assume_role_callers: Vec::new(),
+                sts_calls: Vec::new(),
             }),
         });
         let server = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
@@ -711,6 +845,13 @@ mod tests {
             latency: Duration::ZERO,
             clock_offset: chrono::Duration::zero(),
             rng: fastrand::Rng::with_seed(1),
+            issued: Vec::new(),
+            imds_tokens: HashSet::new(),
+            imds_requests: 0,
+            sts_requests: 0,
+            oidc_tokens: Vec::new(),
+            assume_role_callers: Vec::new(),
+            sts_calls: Vec::new(),
         };
         let request = |n: &str| RecordedRequest {
             method: n.to_owned(),

@@ -21,6 +21,7 @@ use tokio::task::JoinSet;
 
 use super::faults::{self, Fault, THROTTLING_USER};
 use super::handler::{self, Answer, ApiError};
+use super::identity;
 use super::params::Params;
 use super::time::http_date;
 use super::{RecordedRequest, Shared};
@@ -125,11 +126,15 @@ async fn respond(
 
     let mut params = Params::default();
     params.extend_form(parts.uri.query().unwrap_or("").as_bytes());
+    let query_params = params.map.clone();
+    let path = parts.uri.path().to_owned();
     let mut too_large = false;
+    let mut body_bytes = Bytes::new();
     match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => {
+            body_bytes = collected.to_bytes();
             if method == "POST" && is_form {
-                params.extend_form(&collected.to_bytes());
+                params.extend_form(&body_bytes);
             }
         }
         Err(e) if e.is::<http_body_util::LengthLimitError>() => too_large = true,
@@ -138,6 +143,25 @@ async fn respond(
     }
 
     let request_id = uuid::Uuid::new_v4().to_string().to_ascii_uppercase();
+    if identity::is_imds(&path) {
+        return Ok(plain_response(identity::imds(
+            &shared, &method, &path, &headers,
+        )));
+    }
+    if identity::is_sts(&params) {
+        return Ok(plain_response(identity::sts(
+            &shared,
+            &method,
+            &params,
+            &request_id,
+        )));
+    }
+    let v3 = handler::V3Parts {
+        path,
+        query: query_params,
+        headers: headers.clone(),
+        body_sha256: super::signature::sha256_hex(&body_bytes),
+    };
     let _in_flight = super::InFlight::enter(&shared);
     let (seq, latency, fault) = shared.lock().receive(RecordedRequest {
         method: method.clone(),
@@ -158,7 +182,7 @@ async fn respond(
             );
             handler::error_answer(&error, &params, &request_id)
         } else {
-            handler::handle(&shared, &method, &params, &request_id)
+            handler::handle(&shared, &method, &params, &v3, &request_id)
         }
     };
     let service_error = |status: u16, code: &str, message: &str| {
@@ -244,6 +268,19 @@ async fn respond(
         }
     };
     Ok(finish(&shared, seq, reply, label, &request_id))
+}
+
+fn plain_response(answer: identity::Plain) -> Response<Body> {
+    let mut response = Response::new(
+        Full::new(Bytes::from(answer.body))
+            .map_err(|e: Infallible| match e {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status_code(answer.status);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+    response
 }
 
 fn status_code(status: u16) -> StatusCode {
