@@ -56,28 +56,50 @@ fn is_unreserved(byte: u8) -> bool {
 /// Upper-case hex digits.
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Percent-encodes `input` per RFC 3986 (upper-case hex), appending to `out`.
-pub fn percent_encode_into(out: &mut String, input: &str) {
-    out.reserve(input.len());
+/// Walks `input` for percent-encoding: calls `run` with each maximal run of unreserved bytes
+/// (copied as they are) and `escape` with the two hex digits of every other byte. A run always
+/// starts and ends on a character boundary: it holds ASCII only, and an escaped byte ends it.
+#[inline]
+fn for_each_encoded<S>(
+    sink: &mut S,
+    input: &str,
+    run: impl Fn(&mut S, &str),
+    escape: impl Fn(&mut S, char, char),
+) {
     let bytes = input.as_bytes();
-    // Runs of unreserved bytes are copied whole. A run always starts and ends on a character
-    // boundary: it holds ASCII only, and an encoded byte ends it.
     let mut run_start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
         if is_unreserved(byte) {
             continue;
         }
         if run_start < i {
-            out.push_str(&input[run_start..i]);
+            run(sink, &input[run_start..i]);
         }
-        out.push('%');
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        escape(
+            sink,
+            char::from(HEX[usize::from(byte >> 4)]),
+            char::from(HEX[usize::from(byte & 0x0f)]),
+        );
         run_start = i + 1;
     }
     if run_start < bytes.len() {
-        out.push_str(&input[run_start..]);
+        run(sink, &input[run_start..]);
     }
+}
+
+/// Percent-encodes `input` per RFC 3986 (upper-case hex), appending to `out`.
+pub fn percent_encode_into(out: &mut String, input: &str) {
+    out.reserve(input.len());
+    for_each_encoded(
+        out,
+        input,
+        |out, run| out.push_str(run),
+        |out, hi, lo| {
+            out.push('%');
+            out.push(hi);
+            out.push(lo);
+        },
+    );
 }
 
 /// Percent-encodes `input`, borrowing it when nothing needs encoding (parameter names
@@ -138,30 +160,22 @@ where
 /// Appends `encode(input)` to `once` and `encode(encode(input))` to `twice` in one pass (the
 /// second encoding only turns each `%` of the first into `%25`).
 fn encode_once_and_twice(once: &mut String, twice: &mut String, input: &str) {
-    let bytes = input.as_bytes();
-    let mut run_start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        if is_unreserved(byte) {
-            continue;
-        }
-        if run_start < i {
-            once.push_str(&input[run_start..i]);
-            twice.push_str(&input[run_start..i]);
-        }
-        let hi = char::from(HEX[usize::from(byte >> 4)]);
-        let lo = char::from(HEX[usize::from(byte & 0x0f)]);
-        once.push('%');
-        once.push(hi);
-        once.push(lo);
-        twice.push_str("%25");
-        twice.push(hi);
-        twice.push(lo);
-        run_start = i + 1;
-    }
-    if run_start < bytes.len() {
-        once.push_str(&input[run_start..]);
-        twice.push_str(&input[run_start..]);
-    }
+    for_each_encoded(
+        &mut (once, twice),
+        input,
+        |(once, twice), run| {
+            once.push_str(run);
+            twice.push_str(run);
+        },
+        |(once, twice), hi, lo| {
+            once.push('%');
+            once.push(hi);
+            once.push(lo);
+            twice.push_str("%25");
+            twice.push(hi);
+            twice.push(lo);
+        },
+    );
 }
 
 /// The string to sign for an already canonicalized query.

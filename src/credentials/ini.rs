@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::chain::cached;
-use super::profile::{read_small_file, ENV_PROFILE};
+use super::profile::{read_config_file, ENV_PROFILE};
 use super::sts::{AssumeRoleSettings, RamRoleArnProvider};
 use super::{
     permission_warning, Credentials, EcsRamRoleProvider, OidcProvider, ProviderContext,
@@ -86,16 +86,7 @@ impl IniProfile {
         let Some((path, explicit)) = Self::file_path(ctx) else {
             return Ok(None);
         };
-        let Some(text) = read_small_file(&path, NAME)? else {
-            if explicit {
-                return Err(CredentialsError::new(
-                    NAME,
-                    format!(
-                        "{ENV_CREDENTIALS_FILE} names {}, which does not exist",
-                        path.display()
-                    ),
-                ));
-            }
+        let Some(text) = read_config_file(&path, explicit, ENV_CREDENTIALS_FILE, NAME)? else {
             return Ok(None);
         };
         let name = ctx.var(ENV_PROFILE).unwrap_or_else(|| "default".to_owned());

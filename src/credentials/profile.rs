@@ -84,6 +84,24 @@ pub(crate) fn read_small_file(
         .map_err(|_| CredentialsError::new(provider, format!("{} is not UTF-8", path.display())))
 }
 
+/// Reads a configuration file found at `path`: `Ok(None)` when it does not exist at its default
+/// place, an error when `explicit` (an environment variable, `env_name`, named it) and missing.
+pub(crate) fn read_config_file(
+    path: &Path,
+    explicit: bool,
+    env_name: &str,
+    provider: &'static str,
+) -> Result<Option<String>, CredentialsError> {
+    match read_small_file(path, provider)? {
+        Some(text) => Ok(Some(text)),
+        None if explicit => Err(CredentialsError::new(
+            provider,
+            format!("{env_name} names {}, which does not exist", path.display()),
+        )),
+        None => Ok(None),
+    }
+}
+
 fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
     v.get(name)
         .and_then(Value::as_str)
@@ -127,16 +145,7 @@ impl CliProfile {
         let Some((path, explicit)) = Self::config_path(ctx) else {
             return Ok(None);
         };
-        let Some(text) = read_small_file(&path, NAME)? else {
-            if explicit {
-                return Err(CredentialsError::new(
-                    NAME,
-                    format!(
-                        "{ENV_CONFIG_FILE} names {}, which does not exist",
-                        path.display()
-                    ),
-                ));
-            }
+        let Some(text) = read_config_file(&path, explicit, ENV_CONFIG_FILE, NAME)? else {
             return Ok(None);
         };
         let config: Value = serde_json::from_str(&text).map_err(|e| {
