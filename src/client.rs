@@ -166,6 +166,17 @@ impl Client {
         self.inner.region.as_deref()
     }
 
+    /// A request builder with the client's default region filled in (when it has one), so a
+    /// client from [`Client::from_env`] needs no region in code:
+    /// `client.request_builder().task_status(TaskStatus::Finished).build()?`.
+    pub fn request_builder(&self) -> crate::request::DescribeTasksRequestBuilder {
+        let builder = DescribeTasksRequest::builder();
+        match self.region() {
+            Some(region) => builder.region_id(region),
+            None => builder,
+        }
+    }
+
     /// How this client signs requests.
     pub fn signature_version(&self) -> SignatureVersion {
         self.inner.signature_version
@@ -989,6 +1000,20 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.validation_error().unwrap().field(), "user_agent");
+    }
+
+    #[test]
+    fn request_builder_uses_the_default_region() {
+        let with = Client::builder().region("cn-shanghai").build().unwrap();
+        assert_eq!(
+            with.request_builder().build().unwrap().region_id(),
+            "cn-shanghai"
+        );
+        let without = Client::builder().build().unwrap();
+        assert_eq!(
+            without.request_builder().build().unwrap_err().field(),
+            "RegionId"
+        );
     }
 
     #[test]
