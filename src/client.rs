@@ -367,10 +367,7 @@ impl Client {
         let now = Utc::now()
             + chrono::Duration::milliseconds(inner.clock_offset_ms.load(Ordering::Relaxed));
         let timestamp = signer::format_timestamp(now);
-        let mut nonce_buf = uuid::Uuid::encode_buffer();
-        let nonce = uuid::Uuid::new_v4()
-            .hyphenated()
-            .encode_lower(&mut nonce_buf);
+        let nonce = signer::new_nonce();
 
         let common = signer::CommonParams {
             action,
@@ -379,7 +376,7 @@ impl Client {
             access_key_id: credentials.access_key_id(),
             security_token: credentials.security_token(),
             timestamp: &timestamp,
-            nonce,
+            nonce: &nonce,
         };
         let (query, headers, string_to_sign) = match inner.signature_version {
             SignatureVersion::V1 => {
@@ -398,7 +395,7 @@ impl Client {
                     action,
                     version: API_VERSION,
                     date: &timestamp,
-                    nonce,
+                    nonce: &nonce,
                     access_key_id: credentials.access_key_id(),
                     secret: credentials.access_key_secret(),
                     security_token: credentials.security_token(),

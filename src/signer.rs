@@ -119,20 +119,54 @@ pub fn percent_encode(input: &str) -> String {
     out
 }
 
-/// The pairs to sign, with encoded names, sorted by encoded name (then value); `Signature`
-/// left out.
-fn sorted_pairs<K, V>(params: &[(K, V)]) -> Vec<(std::borrow::Cow<'_, str>, &str)>
+/// A name/value pair to sign, the name already encoded.
+type Pair<'a> = (std::borrow::Cow<'a, str>, &'a str);
+
+/// Adds `params` to `pairs` with encoded names, leaving out `Signature`.
+fn push_pairs<'a, K, V>(pairs: &mut Vec<Pair<'a>>, params: &'a [(K, V)])
 where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let mut encoded: Vec<(std::borrow::Cow<'_, str>, &str)> = params
-        .iter()
-        .filter(|(k, _)| k.as_ref() != "Signature")
-        .map(|(k, v)| (encode_cow(k.as_ref()), v.as_ref()))
-        .collect();
-    encoded.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(b.1)));
-    encoded
+    pairs.extend(
+        params
+            .iter()
+            .filter(|(k, _)| k.as_ref() != "Signature")
+            .map(|(k, v)| (encode_cow(k.as_ref()), v.as_ref())),
+    );
+}
+
+/// Sorts pairs by encoded name, byte-wise (then by value, for repeated names).
+fn sort_pairs(pairs: &mut [Pair<'_>]) {
+    pairs.sort_unstable_by(|a, b| {
+        cmp_bytes(a.0.as_bytes(), b.0.as_bytes())
+            .then_with(|| cmp_bytes(a.1.as_bytes(), b.1.as_bytes()))
+    });
+}
+
+/// Byte-wise comparison, inlined: parameter names are short and usually differ in their first
+/// bytes, where a call to `memcmp` costs more than the comparison.
+#[inline]
+fn cmp_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// The pairs to sign, with encoded names, sorted by encoded name (then value); `Signature`
+/// left out.
+fn sorted_pairs<K, V>(params: &[(K, V)]) -> Vec<Pair<'_>>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut pairs = Vec::with_capacity(params.len());
+    push_pairs(&mut pairs, params);
+    sort_pairs(&mut pairs);
+    pairs
 }
 
 /// Builds the canonicalized query: encoded pairs sorted by encoded name, joined with `&`.
@@ -251,9 +285,13 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    sign_sorted(method, &sorted_pairs(params), secret)
+}
+
+/// Signs pairs already sorted by [`sort_pairs`].
+fn sign_sorted(method: &str, encoded: &[Pair<'_>], secret: &str) -> SignedQuery {
     // The canonical query and the string to sign are built together, in one pass over the
     // values, rather than encoding the finished query a second time.
-    let encoded = sorted_pairs(params);
     let len: usize = encoded.iter().map(|(k, v)| k.len() + v.len() * 2 + 2).sum();
     let mut query = String::with_capacity(len + 48);
     let mut string_to_sign = String::with_capacity(method.len() + len * 5 / 4 + 16);
@@ -325,29 +363,68 @@ pub fn sign_rpc(
     params: &[(&str, &str)],
     secret: &str,
 ) -> SignedQuery {
-    let mut all: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 9);
-    all.extend_from_slice(&[
-        ("Action", common.action),
-        ("Version", common.version),
-        ("Format", common.format),
-        ("AccessKeyId", common.access_key_id),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureVersion", "1.0"),
-        ("Timestamp", common.timestamp),
-        ("SignatureNonce", common.nonce),
-    ]);
+    // The common names need no encoding; one vector holds every pair, sorted once.
+    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(params.len() + 9);
+    pairs.extend(
+        [
+            ("Action", common.action),
+            ("Version", common.version),
+            ("Format", common.format),
+            ("AccessKeyId", common.access_key_id),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureVersion", "1.0"),
+            ("Timestamp", common.timestamp),
+            ("SignatureNonce", common.nonce),
+        ]
+        .map(|(k, v)| (std::borrow::Cow::Borrowed(k), v)),
+    );
     if let Some(token) = common.security_token {
-        all.push(("SecurityToken", token));
+        pairs.push((std::borrow::Cow::Borrowed("SecurityToken"), token));
     }
-    all.extend_from_slice(params);
-    sign_query(method, &all, secret)
+    push_pairs(&mut pairs, params);
+    sort_pairs(&mut pairs);
+    sign_sorted(method, &pairs, secret)
 }
 
 /// Formats a UTC instant as the service wants it: `yyyy-MM-ddTHH:mm:ssZ`, no fraction.
 pub fn format_timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
-    let mut out = String::with_capacity(20);
-    let _ = write!(out, "{}", time.format("%Y-%m-%dT%H:%M:%SZ"));
-    out
+    use chrono::{Datelike, Timelike};
+    let year = time.year();
+    if !(0..=9999).contains(&year) {
+        // Outside four-digit years, let chrono spell it (never the case for a real clock).
+        let mut out = String::with_capacity(24);
+        let _ = write!(out, "{}", time.format("%Y-%m-%dT%H:%M:%SZ"));
+        return out;
+    }
+    // Fixed width digits, without a format parser: this runs for every attempt.
+    let mut buf = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, value: u32, width: usize| {
+        let mut v = value;
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year as u32, 4);
+    put(5, time.month(), 2);
+    put(8, time.day(), 2);
+    put(11, time.hour(), 2);
+    put(14, time.minute(), 2);
+    put(17, time.second().min(59), 2);
+    buf.iter().map(|&b| char::from(b)).collect()
+}
+
+/// A fresh `SignatureNonce`: a random (version 4) UUID, lower-case and hyphenated.
+///
+/// The bits come from the thread's fast generator (seeded from the operating system), which
+/// avoids a system call per request; a nonce needs to be unique, not secret.
+pub fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&fastrand::u64(..).to_le_bytes());
+    bytes[8..].copy_from_slice(&fastrand::u64(..).to_le_bytes());
+    let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut buf = uuid::Uuid::encode_buffer();
+    uuid.hyphenated().encode_lower(&mut buf).to_owned()
 }
 
 #[cfg(test)]
@@ -506,6 +583,40 @@ mod tests {
                 "{canonical}&Signature={}",
                 percent_encode(&sign("GET", &params, "s"))
             )
+        );
+    }
+
+    #[test]
+    fn nonces_are_version_4_uuids_and_unique() {
+        let nonces: std::collections::HashSet<String> = (0..10_000).map(|_| new_nonce()).collect();
+        assert_eq!(nonces.len(), 10_000);
+        for n in nonces.iter().take(100) {
+            let u = uuid::Uuid::parse_str(n).unwrap();
+            assert_eq!(u.get_version_num(), 4);
+            assert_eq!(n, &n.to_lowercase());
+            assert_eq!(n.len(), 36);
+        }
+    }
+
+    #[test]
+    fn manual_timestamp_matches_chrono_format() {
+        use chrono::TimeZone;
+        for (y, mo, d, h, mi, s) in [
+            (2016, 2, 23, 12, 46, 24),
+            (1, 1, 1, 0, 0, 0),
+            (9999, 12, 31, 23, 59, 59),
+            (2024, 2, 29, 7, 5, 9),
+        ] {
+            let t = chrono::Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap();
+            assert_eq!(
+                format_timestamp(t),
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+        }
+        let far = chrono::Utc.with_ymd_and_hms(12345, 1, 1, 0, 0, 0).unwrap();
+        assert!(
+            format_timestamp(far).starts_with("+12345")
+                || format_timestamp(far).starts_with("12345")
         );
     }
 

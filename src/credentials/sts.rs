@@ -304,7 +304,7 @@ pub async fn assume_role(
     const NAME: &str = "ram_role_arn";
     settings.validate(NAME)?;
     let timestamp = signer::format_timestamp(Utc::now());
-    let nonce = uuid::Uuid::new_v4().to_string();
+    let nonce = crate::signer::new_nonce();
     let common = signer::CommonParams {
         action: "AssumeRole",
         version: STS_VERSION,
