@@ -190,7 +190,8 @@ impl<'de> Deserialize<'de> for EntryKey {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<EntryKey, E> {
                 Ok(match v {
                     "Task" => EntryKey::Task,
-                    other => TaskField::from_name(other).map_or(EntryKey::Other, EntryKey::Field),
+                    other => TaskField::from_name(other.as_bytes())
+                        .map_or(EntryKey::Other, EntryKey::Field),
                 })
             }
         }
@@ -228,7 +229,8 @@ impl<'de> Deserialize<'de> for TaskList {
                 Ok(TaskList(tasks))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TaskList, A::Error> {
-                let mut tasks = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(1024));
+                // serde_json gives no length; a page holds at most 100 tasks.
+                let mut tasks = Vec::with_capacity(seq.size_hint().unwrap_or(100).min(1024));
                 while let Some(entry) = seq.next_element::<Entry>()? {
                     tasks.extend(entry.0);
                 }

@@ -141,18 +141,18 @@ pub(crate) enum TaskField {
 
 impl TaskField {
     /// The field named `name` on the wire.
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &[u8]) -> Option<Self> {
         Some(match name {
-            "TaskId" => TaskField::TaskId,
-            "TaskAction" => TaskField::TaskAction,
-            "TaskStatus" => TaskField::TaskStatus,
-            "CreationTime" => TaskField::CreationTime,
-            "FinishedTime" => TaskField::FinishedTime,
-            "SupportCancel" => TaskField::SupportCancel,
-            "ResourceId" => TaskField::ResourceId,
-            "Source" => TaskField::Source,
-            "FailedReason" => TaskField::FailedReason,
-            "TaskGroupId" => TaskField::TaskGroupId,
+            b"TaskId" => TaskField::TaskId,
+            b"TaskAction" => TaskField::TaskAction,
+            b"TaskStatus" => TaskField::TaskStatus,
+            b"CreationTime" => TaskField::CreationTime,
+            b"FinishedTime" => TaskField::FinishedTime,
+            b"SupportCancel" => TaskField::SupportCancel,
+            b"ResourceId" => TaskField::ResourceId,
+            b"Source" => TaskField::Source,
+            b"FailedReason" => TaskField::FailedReason,
+            b"TaskGroupId" => TaskField::TaskGroupId,
             _ => return None,
         })
     }

@@ -49,6 +49,9 @@ enum Place {
 pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().trim_text(false);
+    // End tags are matched by our own stack (by depth, not name): a mismatched name is
+    // tolerated, an unclosed element (a truncated body) is not.
+    reader.config_mut().check_end_names = false;
     let mut out = DescribeTasksResponse::default();
     let mut tasks = Vec::new();
 
@@ -56,7 +59,9 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     // collecting, if any.
     let mut stack: Vec<Place> = Vec::with_capacity(8);
     let mut field: Option<Key> = None;
-    let mut text = String::new();
+    // The leaf's text: borrowed from the body when it arrives in one piece.
+    let mut text: std::borrow::Cow<'_, str> = std::borrow::Cow::Borrowed("");
+    let whole = std::str::from_utf8(body).ok();
     let mut task: Option<TaskFields> = None;
     let mut saw_root = false;
 
@@ -89,12 +94,12 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
                     Some(Place::TaskSet) if name == b"TaskSet" => Place::TaskSet,
                     Some(Place::Root) => {
                         field = root_key(name).map(Key::Root);
-                        text.clear();
+                        text = std::borrow::Cow::Borrowed("");
                         Place::Elsewhere
                     }
                     Some(Place::Task) => {
                         field = task_key(name).map(Key::Task);
-                        text.clear();
+                        text = std::borrow::Cow::Borrowed("");
                         Place::Elsewhere
                     }
                     _ => {
@@ -122,23 +127,23 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
                     _ => {}
                 }
             }
-            Event::Text(e) => {
-                if field.is_some() {
-                    let chunk = e.decode().map_err(|e| format!("text is not UTF-8: {e}"))?;
-                    text.push_str(&chunk);
+            Event::Text(e) if field.is_some() => {
+                let chunk = match as_str_within(whole, body, &e) {
+                    Some(borrowed) => std::borrow::Cow::Borrowed(borrowed),
+                    None => e.decode().map_err(|e| format!("text is not UTF-8: {e}"))?,
+                };
+                if text.is_empty() {
+                    text = chunk;
+                } else {
+                    text.to_mut().push_str(&chunk);
                 }
             }
-            Event::CData(e) => {
-                if field.is_some() {
-                    let chunk = e.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
-                    text.push_str(&chunk);
-                }
+            Event::CData(e) if field.is_some() => {
+                let chunk = e.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
+                text.to_mut().push_str(&chunk);
             }
-            Event::GeneralRef(e) => {
-                if field.is_some() {
-                    push_entity(&mut text, &e)?;
-                }
-            }
+            Event::GeneralRef(e) if field.is_some() => push_entity(text.to_mut(), &e)?,
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {}
             Event::End(_) => {
                 let place = stack.pop().ok_or("unbalanced end tag")?;
                 match (place, stack.last().copied()) {
@@ -187,9 +192,15 @@ fn root_key(name: &[u8]) -> Option<&'static str> {
 
 /// The task field an element of `<Task>` holds, if it is one we read.
 fn task_key(name: &[u8]) -> Option<TaskField> {
-    std::str::from_utf8(name)
-        .ok()
-        .and_then(TaskField::from_name)
+    TaskField::from_name(name)
+}
+
+/// `part` as a slice of `whole` (the body checked as UTF-8 once), when `part` lies inside the
+/// body: text events of a slice reader borrow from it, so their text needs no second check.
+fn as_str_within<'a>(whole: Option<&'a str>, body: &[u8], part: &[u8]) -> Option<&'a str> {
+    let whole = whole?;
+    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    whole.get(start..start.checked_add(part.len())?)
 }
 
 /// The leaf whose text is being collected.
