@@ -276,7 +276,7 @@ struct Walk {
     last_page: Option<u32>,
     in_flight: FuturesOrdered<PageFuture>,
     /// Fingerprints of the task ids yielded so far (see [`IdFingerprint`]).
-    seen: HashSet<u128, IdHasherBuilder>,
+    seen: HashSet<u128, FingerprintHash>,
     fingerprint: IdFingerprint,
     done: bool,
 }
@@ -335,6 +335,12 @@ impl Walk {
         let size = u64::from(self.page_size);
         let raw_len = response.task_set.len();
         self.last_page = Some(last_page(response.total_count, self.page_size));
+        if self.seen.is_empty() {
+            // Size the set for the whole walk once (within the collect cap) instead of
+            // growing it page after page.
+            let expected = response.total_count.min(DEFAULT_COLLECT_LIMIT as u64) as usize;
+            self.seen.reserve(expected);
+        }
         let before = self.seen.len();
         let (seen, fingerprint) = (&mut self.seen, &self.fingerprint);
         response
@@ -449,6 +455,36 @@ impl IdFingerprint {
     }
 }
 
+/// Hashes a fingerprint by taking its low 64 bits: it is already a seeded hash.
+#[derive(Clone, Copy, Default)]
+struct FingerprintHash;
+
+impl BuildHasher for FingerprintHash {
+    type Hasher = FingerprintHasher;
+    fn build_hasher(&self) -> FingerprintHasher {
+        FingerprintHasher(0)
+    }
+}
+
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 fingerprints are hashed with this; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn last_page(total: u64, page_size: u32) -> u32 {
     let pages = total.div_ceil(u64::from(page_size.max(1)));
     u32::try_from(pages).unwrap_or(u32::MAX).max(1)
@@ -467,7 +503,7 @@ fn walk(
         prefetch,
         last_page: None,
         in_flight: FuturesOrdered::new(),
-        seen: HashSet::with_hasher(IdHasherBuilder::random()),
+        seen: HashSet::with_hasher(FingerprintHash),
         fingerprint: IdFingerprint::random(),
         done: false,
     };
