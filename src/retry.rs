@@ -10,7 +10,8 @@
 //! `UnknownError`, HTTP 500/502/503/504, connection failures and timeouts of one attempt.
 //!
 //! Never retried: validation errors, signature and authentication errors, not-found errors, any
-//! other 4xx, decode errors and credential errors.
+//! other 4xx, decode errors and credential errors. (A body that cannot be decoded but came with
+//! HTTP 500/502/503/504, such as a gateway's HTML page, is retried for its status.)
 //!
 //! # Backoff
 //!
