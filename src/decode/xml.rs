@@ -53,7 +53,8 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     // tolerated, an unclosed element (a truncated body) is not.
     reader.config_mut().check_end_names = false;
     let mut out = DescribeTasksResponse::default();
-    let mut tasks = Vec::new();
+    // A page holds at most 100 tasks.
+    let mut tasks = Vec::with_capacity(100);
 
     // The stack of places of the open elements; `field` is the leaf element whose text we are
     // collecting, if any.
