@@ -20,30 +20,44 @@ const ACTIONS: [&str; 5] = [
     "ArchiveSnapshot",
 ];
 
-/// One realistic task as JSON, as the service renders it (strings, minute precision).
-fn task_json(out: &mut String, n: u64) {
-    use std::fmt::Write;
-    let action = ACTIONS[(n % 5) as usize];
-    let (status, finished) = if n % 9 == 0 {
-        ("Processing", String::new())
-    } else {
-        (
-            "Finished",
+/// The fields of realistic task `n`, as the service renders them (minute precision, an empty
+/// FinishedTime while processing).
+struct SampleTask {
+    action: &'static str,
+    status: &'static str,
+    created: String,
+    finished: String,
+    group: u64,
+}
+
+fn sample(n: u64) -> SampleTask {
+    let processing = n % 9 == 0;
+    SampleTask {
+        action: ACTIONS[(n % 5) as usize],
+        status: if processing { "Processing" } else { "Finished" },
+        created: format!("2024-05-{:02}T{:02}:{:02}Z", 1 + n % 28, n % 24, n % 60),
+        finished: if processing {
+            String::new()
+        } else {
             format!(
                 "2024-05-{:02}T{:02}:{:02}Z",
                 1 + n % 28,
                 n % 24,
                 (n + 7) % 60
-            ),
-        )
-    };
+            )
+        },
+        group: n % 13,
+    }
+}
+
+/// One realistic task as JSON.
+fn task_json(out: &mut String, n: u64) {
+    use std::fmt::Write;
+    let t = sample(n);
     let _ = write!(
         out,
-        r#"{{"TaskId":"t-bp1{n:017}","TaskAction":"{action}","TaskStatus":"{status}","CreationTime":"2024-05-{:02}T{:02}:{:02}Z","FinishedTime":"{finished}","SupportCancel":"true","ResourceId":"m-bp1{n:017}","TaskGroupId":"tg-{}"}}"#,
-        1 + n % 28,
-        n % 24,
-        n % 60,
-        n % 13
+        r#"{{"TaskId":"t-bp1{n:017}","TaskAction":"{}","TaskStatus":"{}","CreationTime":"{}","FinishedTime":"{}","SupportCancel":"true","ResourceId":"m-bp1{n:017}","TaskGroupId":"tg-{}"}}"#,
+        t.action, t.status, t.created, t.finished, t.group
     );
 }
 
@@ -72,27 +86,11 @@ pub fn page_xml(page: u32, page_size: u32, total: u64, first: u64, count: u64) -
         r#"<?xml version="1.0" encoding="UTF-8"?><DescribeTasksResponse><RequestId>6F1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D</RequestId><RegionId>cn-hangzhou</RegionId><PageNumber>{page}</PageNumber><PageSize>{page_size}</PageSize><TotalCount>{total}</TotalCount><TaskSet>"#
     );
     for n in first..first + count {
-        let action = ACTIONS[(n % 5) as usize];
-        let (status, finished) = if n % 9 == 0 {
-            ("Processing", String::new())
-        } else {
-            (
-                "Finished",
-                format!(
-                    "2024-05-{:02}T{:02}:{:02}Z",
-                    1 + n % 28,
-                    n % 24,
-                    (n + 7) % 60
-                ),
-            )
-        };
+        let t = sample(n);
         let _ = write!(
             out,
-            "<Task><TaskId>t-bp1{n:017}</TaskId><TaskAction>{action}</TaskAction><TaskStatus>{status}</TaskStatus><CreationTime>2024-05-{:02}T{:02}:{:02}Z</CreationTime><FinishedTime>{finished}</FinishedTime><SupportCancel>true</SupportCancel><ResourceId>m-bp1{n:017}</ResourceId><TaskGroupId>tg-{}</TaskGroupId></Task>",
-            1 + n % 28,
-            n % 24,
-            n % 60,
-            n % 13
+            "<Task><TaskId>t-bp1{n:017}</TaskId><TaskAction>{}</TaskAction><TaskStatus>{}</TaskStatus><CreationTime>{}</CreationTime><FinishedTime>{}</FinishedTime><SupportCancel>true</SupportCancel><ResourceId>m-bp1{n:017}</ResourceId><TaskGroupId>tg-{}</TaskGroupId></Task>",
+            t.action, t.status, t.created, t.finished, t.group
         );
     }
     out.push_str("</TaskSet></DescribeTasksResponse>");
