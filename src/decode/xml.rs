@@ -72,8 +72,8 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
             .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
         match event {
             Event::Start(e) => {
-                let name = e.local_name();
-                let name = name.as_ref();
+                let qualified = e.name();
+                let name = local(qualified.as_ref());
                 let parent = stack.last().copied();
                 let place = match parent {
                     None => {
@@ -112,16 +112,17 @@ pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
                 stack.push(place);
             }
             Event::Empty(e) => {
-                let name = e.local_name();
+                let qualified = e.name();
+                let name = local(qualified.as_ref());
                 match stack.last() {
                     None => return Err("the body has an empty root element".into()),
                     Some(Place::Root) => {
-                        if let Some(key) = root_key(name.as_ref()) {
+                        if let Some(key) = root_key(name) {
                             set_root(&mut out, key, "")?;
                         }
                     }
                     Some(Place::Task) => {
-                        if let (Some(t), Some(key)) = (task.as_mut(), task_key(name.as_ref())) {
+                        if let (Some(t), Some(key)) = (task.as_mut(), task_key(name)) {
                             t.set_field(key, "")?;
                         }
                     }
@@ -189,6 +190,16 @@ fn root_key(name: &[u8]) -> Option<&'static str> {
         b"TotalCount" => "TotalCount",
         _ => return None,
     })
+}
+
+/// The local part of an element name (after any `prefix:`), found with a short loop: names are
+/// a few bytes long.
+#[inline]
+fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
 }
 
 /// The task field an element of `<Task>` holds, if it is one we read.
