@@ -116,3 +116,76 @@ async fn prints_one_json_object_per_task_and_fails_loudly() {
         .unwrap()
         .contains("ALIBABA_CLOUD_ACCESS_KEY_ID"));
 }
+
+/// The standalone emulator prints its endpoint and key pair; a client pointed at them works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standalone_emulator_prints_what_a_client_needs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .map(|p| {
+            p.join("examples")
+                .join(format!("emulator{}", std::env::consts::EXE_SUFFIX))
+        })
+        .filter(|p| p.exists())
+        .expect("cargo test builds the emulator example");
+    let mut child = Command::new(path)
+        .args([
+            "--port",
+            "0",
+            "--access-key-id",
+            "cli-id",
+            "--access-key-secret",
+            "cli-secret",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .take(3)
+            .map(|l| l.unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let value = |prefix: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {lines:?}"))
+            .trim()
+            .to_owned()
+    };
+    let endpoint = value("endpoint:");
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    assert_eq!(value("access key id:"), "cli-id");
+    assert_eq!(value("access key secret:"), "cli-secret");
+
+    let client = aliyun_ecs_tasks::Client::builder()
+        .endpoint(&endpoint)
+        .allow_http(true)
+        .credentials(aliyun_ecs_tasks::Credentials::new("cli-id", "cli-secret"))
+        .build()
+        .unwrap();
+    let page = client
+        .describe_tasks(
+            aliyun_ecs_tasks::DescribeTasksRequest::builder()
+                .region_id("cn-hangzhou")
+                .build()
+                .unwrap(),
+        )
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        page.unwrap().total_count > 100,
+        "seeded with hundreds of tasks"
+    );
+}

@@ -376,3 +376,62 @@ async fn clones_share_one_client() {
         assert_eq!(h.await.unwrap().unwrap().total_count, 3);
     }
 }
+
+#[tokio::test]
+async fn the_user_agent_names_the_crate_and_the_caller() {
+    let emu = empty_emulator().await;
+    builder_for(&emu)
+        .user_agent("my-app/1.2")
+        .build()
+        .unwrap()
+        .describe_tasks(hz().build().unwrap())
+        .await
+        .unwrap();
+    let ua = emu.requests()[0].header("user-agent").unwrap().to_owned();
+    assert!(ua.starts_with("aliyun-ecs-tasks/"), "{ua}");
+    assert!(ua.ends_with(" my-app/1.2"), "{ua}");
+}
+
+#[tokio::test]
+async fn a_caller_supplied_http_client_is_the_one_used() {
+    let emu = empty_emulator().await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-caller-marker", "from-my-client".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    builder_for(&emu)
+        .http_client(http)
+        .build()
+        .unwrap()
+        .describe_tasks(hz().build().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        emu.requests()[0].header("x-caller-marker"),
+        Some("from-my-client")
+    );
+}
+
+#[test]
+fn endpoints_follow_the_documented_rules() {
+    use aliyun_ecs_tasks::endpoint::{public_endpoint, vpc_endpoint};
+    assert_eq!(
+        public_endpoint("cn-hangzhou"),
+        "https://ecs.cn-hangzhou.aliyuncs.com"
+    );
+    assert_eq!(
+        vpc_endpoint("cn-hangzhou"),
+        "https://ecs-vpc.cn-hangzhou.aliyuncs.com"
+    );
+    // An explicit http:// endpoint needs allow_http; https:// does not.
+    assert!(Client::builder()
+        .endpoint("http://127.0.0.1:1")
+        .build()
+        .is_err());
+    assert!(Client::builder()
+        .endpoint("https://ecs.example.test")
+        .build()
+        .is_ok());
+}
