@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::chain::cached;
-use super::profile::{read_config_file, ENV_PROFILE};
+use super::profile::{locate_config_file, read_config_file, ENV_PROFILE};
 use super::sts::{AssumeRoleSettings, RamRoleArnProvider};
 use super::{
     permission_warning, Credentials, EcsRamRoleProvider, OidcProvider, ProviderContext,
@@ -73,11 +73,7 @@ impl fmt::Debug for IniProfile {
 impl IniProfile {
     /// The file path the context points at, and whether it was named explicitly.
     pub fn file_path(ctx: &ProviderContext) -> Option<(PathBuf, bool)> {
-        if let Some(p) = ctx.var(ENV_CREDENTIALS_FILE) {
-            return Some((PathBuf::from(p), true));
-        }
-        ctx.home()
-            .map(|h| (h.join(".alibabacloud").join("credentials"), false))
+        locate_config_file(ctx, ENV_CREDENTIALS_FILE, &[".alibabacloud", "credentials"])
     }
 
     /// Loads the selected section: `Ok(None)` when there is no file (at the default path) or

@@ -84,6 +84,26 @@ pub(crate) fn read_small_file(
         .map_err(|_| CredentialsError::new(provider, format!("{} is not UTF-8", path.display())))
 }
 
+/// Where a configuration file is: the path in `env_name` when set (explicit), else
+/// `~/<default>` (not explicit); `None` without either.
+pub(crate) fn locate_config_file(
+    ctx: &ProviderContext,
+    env_name: &str,
+    default: &[&str],
+) -> Option<(PathBuf, bool)> {
+    if let Some(p) = ctx.var(env_name) {
+        return Some((PathBuf::from(p), true));
+    }
+    ctx.home().map(|home| {
+        (
+            default
+                .iter()
+                .fold(home.to_path_buf(), |path, part| path.join(part)),
+            false,
+        )
+    })
+}
+
 /// Reads a configuration file found at `path`: `Ok(None)` when it does not exist at its default
 /// place, an error when `explicit` (an environment variable, `env_name`, named it) and missing.
 pub(crate) fn read_config_file(
@@ -129,11 +149,7 @@ fn secs_field(v: &Value, name: &str) -> Option<u64> {
 impl CliProfile {
     /// The config file path the context points at, and whether it was named explicitly.
     pub fn config_path(ctx: &ProviderContext) -> Option<(PathBuf, bool)> {
-        if let Some(p) = ctx.var(ENV_CONFIG_FILE) {
-            return Some((PathBuf::from(p), true));
-        }
-        ctx.home()
-            .map(|h| (h.join(".aliyun").join("config.json"), false))
+        locate_config_file(ctx, ENV_CONFIG_FILE, &[".aliyun", "config.json"])
     }
 
     /// Loads the selected profile: `Ok(None)` when there is no file (at the default path) or
