@@ -1,5 +1,6 @@
 //! The JSON decoder: serde visitors that accept every shape of `TaskSet` the service and its
-//! documentation produce, and lenient scalars.
+//! documentation produce, and lenient scalars. Bodies in the common subset take the fast path in
+//! [`super::json_scan`] first; this decoder reads everything else and words every error.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,9 +12,21 @@ use super::lenient;
 use super::{TaskField, TaskFields};
 use crate::model::{DescribeTasksResponse, Task, TaskSet};
 
-/// Decodes a JSON `DescribeTasks` body.
+/// Decodes a JSON `DescribeTasks` body: through the fast path when the body allows, otherwise
+/// through serde.
 pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
-    // Checking UTF-8 once for the whole body is cheaper than serde_json checking each string.
+    // Checking UTF-8 once for the whole body is cheaper than checking each string.
+    if let Some(page) = std::str::from_utf8(body)
+        .ok()
+        .and_then(super::json_scan::decode)
+    {
+        return Ok(page);
+    }
+    decode_with_serde(body)
+}
+
+/// Decodes any JSON body through serde: the general decoder, and the one that words errors.
+pub(crate) fn decode_with_serde(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     let wire: WireResponse = match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),

@@ -17,9 +17,14 @@
 //! decoded is a [`DecodeError`] with the status and a short excerpt.
 
 mod envelope;
+#[cfg(test)]
+mod fast_path_tests;
 mod json;
+mod json_scan;
 pub mod lenient;
+mod scan;
 mod xml;
+mod xml_scan;
 
 use crate::error::{DecodeError, Error, ServiceError};
 use crate::model::{DescribeTasksResponse, Task, TaskAction, TaskStatus};
@@ -190,7 +195,7 @@ pub(crate) struct TaskFields {
 }
 
 fn non_empty(value: &str) -> Option<String> {
-    let v = value.trim();
+    let v = lenient::trim(value);
     (!v.is_empty()).then(|| v.to_owned())
 }
 
@@ -200,8 +205,12 @@ impl TaskFields {
         let in_field = |e: String| format!("{}: {e}", field.name());
         match field {
             TaskField::TaskId => self.task_id = non_empty(value),
-            TaskField::TaskAction => self.task_action = Some(TaskAction::from_wire(value.trim())),
-            TaskField::TaskStatus => self.task_status = Some(TaskStatus::from_wire(value.trim())),
+            TaskField::TaskAction => {
+                self.task_action = Some(TaskAction::from_wire(lenient::trim(value)))
+            }
+            TaskField::TaskStatus => {
+                self.task_status = Some(TaskStatus::from_wire(lenient::trim(value)))
+            }
             TaskField::CreationTime => {
                 self.creation_time = lenient::parse_time(value).map_err(in_field)?
             }

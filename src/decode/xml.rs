@@ -1,12 +1,18 @@
-//! The XML decoder: a single pass over quick-xml events that fills the same model as the JSON
-//! decoder. One `<Task>` or many, `<FinishedTime/>` or `<FinishedTime></FinishedTime>`, unknown
-//! elements skipped, entities and CDATA resolved.
+//! The XML decoder: a single pass over the body's elements and text that fills the same model as
+//! the JSON decoder. One `<Task>` or many, `<FinishedTime/>` or `<FinishedTime></FinishedTime>`,
+//! unknown elements skipped, entities and CDATA resolved.
+//!
+//! [`Document`] decides what the elements mean. Two tokenizers feed it: quick-xml, which reads
+//! any XML and words the errors, and the fast path in [`super::xml_scan`] for the plain XML the
+//! service sends.
+
+use std::borrow::Cow;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::{lenient, TaskField, TaskFields};
-use crate::model::{DescribeTasksResponse, TaskSet};
+use crate::model::{DescribeTasksResponse, Task, TaskSet};
 
 /// Appends the text of an entity reference (`&amp;`, `&#x4e2d;`) to `out`.
 pub(crate) fn push_entity(out: &mut String, name: &[u8]) -> Result<(), String> {
@@ -45,139 +51,208 @@ enum Place {
     Task,
 }
 
-/// Decodes an XML `DescribeTasks` body.
+/// Decodes an XML `DescribeTasks` body: through the fast path when the body allows, otherwise
+/// through quick-xml.
 pub(crate) fn decode(body: &[u8]) -> Result<DescribeTasksResponse, String> {
+    let whole = std::str::from_utf8(body).ok();
+    if let Some(page) = whole.and_then(super::xml_scan::decode) {
+        return Ok(page);
+    }
+    decode_with_quick_xml(body)
+}
+
+/// Decodes any XML body with quick-xml: the general decoder, and the one that words errors.
+pub(crate) fn decode_with_quick_xml(body: &[u8]) -> Result<DescribeTasksResponse, String> {
     let mut reader = Reader::from_reader(body);
     reader.config_mut().trim_text(false);
     // End tags are matched by our own stack (by depth, not name): a mismatched name is
     // tolerated, an unclosed element (a truncated body) is not.
     reader.config_mut().check_end_names = false;
-    let mut out = DescribeTasksResponse::default();
-    // A page holds at most 100 tasks.
-    let mut tasks = Vec::with_capacity(100);
-
-    // The stack of places of the open elements; `field` is the leaf element whose text we are
-    // collecting, if any.
-    let mut stack: Vec<Place> = Vec::with_capacity(8);
-    let mut field: Option<Key> = None;
-    // The leaf's text: borrowed from the body when it arrives in one piece.
-    let mut text: std::borrow::Cow<'_, str> = std::borrow::Cow::Borrowed("");
     let whole = std::str::from_utf8(body).ok();
-    let mut task: Option<TaskFields> = None;
-    let mut saw_root = false;
-
+    let mut doc = Document::new();
     loop {
         let event = reader
             .read_event()
             .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
         match event {
-            Event::Start(e) => {
-                let qualified = e.name();
-                let name = local(qualified.as_ref());
-                let parent = stack.last().copied();
-                let place = match parent {
-                    None => {
-                        if saw_root {
-                            return Err("more than one root element".into());
-                        }
-                        saw_root = true;
-                        if name == b"Error" {
-                            return Err("the body is an error envelope".into());
-                        }
-                        Place::Root
-                    }
-                    Some(Place::Root) if name == b"TaskSet" => Place::TaskSet,
-                    Some(Place::TaskSet) if name == b"Task" => {
-                        task = Some(TaskFields::default());
-                        Place::Task
-                    }
-                    // A TaskSet wrapped once more (as in some SDK renderings): look through it.
-                    Some(Place::TaskSet) if name == b"TaskSet" => Place::TaskSet,
-                    Some(Place::Root) => {
-                        field = root_key(name).map(Key::Root);
-                        text = std::borrow::Cow::Borrowed("");
-                        Place::Elsewhere
-                    }
-                    Some(Place::Task) => {
-                        field = task_key(name).map(Key::Task);
-                        text = std::borrow::Cow::Borrowed("");
-                        Place::Elsewhere
-                    }
-                    _ => {
-                        // Something nested in a leaf or unknown element: not a leaf after all.
-                        field = None;
-                        Place::Elsewhere
-                    }
-                };
-                stack.push(place);
-            }
-            Event::Empty(e) => {
-                let qualified = e.name();
-                let name = local(qualified.as_ref());
-                match stack.last() {
-                    None => return Err("the body has an empty root element".into()),
-                    Some(Place::Root) => {
-                        if let Some(key) = root_key(name) {
-                            set_root(&mut out, key, "")?;
-                        }
-                    }
-                    Some(Place::Task) => {
-                        if let (Some(t), Some(key)) = (task.as_mut(), task_key(name)) {
-                            t.set_field(key, "")?;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Event::Text(e) if field.is_some() => {
+            Event::Start(e) => doc.start(e.name().as_ref())?,
+            Event::Empty(e) => doc.empty(e.name().as_ref())?,
+            Event::Text(e) if doc.wants_text() => {
                 let chunk = match as_str_within(whole, body, &e) {
-                    Some(borrowed) => std::borrow::Cow::Borrowed(borrowed),
-                    None => e.decode().map_err(|e| format!("text is not UTF-8: {e}"))?,
+                    Some(borrowed) => Cow::Borrowed(borrowed),
+                    None => Cow::Owned(
+                        e.decode()
+                            .map_err(|e| format!("text is not UTF-8: {e}"))?
+                            .into_owned(),
+                    ),
                 };
-                if text.is_empty() {
-                    text = chunk;
-                } else {
-                    text.to_mut().push_str(&chunk);
-                }
+                doc.text(chunk);
             }
-            Event::CData(e) if field.is_some() => {
+            Event::CData(e) if doc.wants_text() => {
                 let chunk = e.decode().map_err(|e| format!("CDATA is not UTF-8: {e}"))?;
-                text.to_mut().push_str(&chunk);
+                doc.text(Cow::Owned(chunk.into_owned()));
             }
-            Event::GeneralRef(e) if field.is_some() => push_entity(text.to_mut(), &e)?,
+            Event::GeneralRef(e) if doc.wants_text() => {
+                let mut chunk = String::new();
+                push_entity(&mut chunk, &e)?;
+                doc.text(Cow::Owned(chunk));
+            }
             Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {}
-            Event::End(_) => {
-                let place = stack.pop().ok_or("unbalanced end tag")?;
-                match (place, stack.last().copied()) {
-                    (Place::Elsewhere, Some(parent)) => match (field.take(), parent) {
-                        (Some(Key::Root(name)), Place::Root) => set_root(&mut out, name, &text)?,
-                        (Some(Key::Task(key)), Place::Task) => {
-                            if let Some(t) = task.as_mut() {
-                                t.set_field(key, &text)?;
-                            }
-                        }
-                        _ => {}
-                    },
-                    (Place::Task, _) => {
-                        if let Some(t) = task.take() {
-                            tasks.push(t.finish()?);
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            Event::End(_) => doc.end()?,
             Event::Eof => break,
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
     }
-    if !saw_root {
-        return Err("the body holds no XML element".into());
+    doc.finish()
+}
+
+/// The model built from a stream of elements and text, whichever tokenizer reads the body: the
+/// one place that decides what an XML body means.
+pub(super) struct Document<'a> {
+    out: DescribeTasksResponse,
+    tasks: Vec<Task>,
+    /// The places of the open elements.
+    stack: Vec<Place>,
+    /// The leaf element whose text is being collected, if any.
+    field: Option<Key>,
+    /// The leaf's text: borrowed from the body when it arrives in one piece.
+    text: Cow<'a, str>,
+    task: Option<TaskFields>,
+    saw_root: bool,
+}
+
+impl<'a> Document<'a> {
+    pub(super) fn new() -> Self {
+        Self {
+            out: DescribeTasksResponse::default(),
+            // A page holds at most 100 tasks.
+            tasks: Vec::with_capacity(100),
+            stack: Vec::with_capacity(8),
+            field: None,
+            text: Cow::Borrowed(""),
+            task: None,
+            saw_root: false,
+        }
     }
-    if !stack.is_empty() {
-        return Err("the XML ends before its root element closes (truncated body?)".into());
+
+    /// An element opens; `name` may carry a `prefix:`.
+    pub(super) fn start(&mut self, name: &[u8]) -> Result<(), String> {
+        self.start_local(local(name))
     }
-    out.task_set = TaskSet::new(tasks);
-    Ok(out)
+
+    /// An element opens; `name` is its local part.
+    pub(super) fn start_local(&mut self, name: &[u8]) -> Result<(), String> {
+        let place = match self.stack.last().copied() {
+            None => {
+                if self.saw_root {
+                    return Err("more than one root element".into());
+                }
+                self.saw_root = true;
+                if name == b"Error" {
+                    return Err("the body is an error envelope".into());
+                }
+                Place::Root
+            }
+            Some(Place::Root) if name == b"TaskSet" => Place::TaskSet,
+            Some(Place::TaskSet) if name == b"Task" => {
+                self.task = Some(TaskFields::default());
+                Place::Task
+            }
+            // A TaskSet wrapped once more (as in some SDK renderings): look through it.
+            Some(Place::TaskSet) if name == b"TaskSet" => Place::TaskSet,
+            Some(Place::Root) => {
+                self.field = root_key(name).map(Key::Root);
+                self.text = Cow::Borrowed("");
+                Place::Elsewhere
+            }
+            Some(Place::Task) => {
+                self.field = task_key(name).map(Key::Task);
+                self.text = Cow::Borrowed("");
+                Place::Elsewhere
+            }
+            _ => {
+                // Something nested in a leaf or unknown element: not a leaf after all.
+                self.field = None;
+                Place::Elsewhere
+            }
+        };
+        self.stack.push(place);
+        Ok(())
+    }
+
+    /// An element without content (`<FinishedTime/>`); `name` may carry a `prefix:`.
+    pub(super) fn empty(&mut self, name: &[u8]) -> Result<(), String> {
+        self.empty_local(local(name))
+    }
+
+    /// An element without content; `name` is its local part.
+    pub(super) fn empty_local(&mut self, name: &[u8]) -> Result<(), String> {
+        match self.stack.last() {
+            None => return Err("the body has an empty root element".into()),
+            Some(Place::Root) => {
+                if let Some(key) = root_key(name) {
+                    set_root(&mut self.out, key, "")?;
+                }
+            }
+            Some(Place::Task) => {
+                if let (Some(t), Some(key)) = (self.task.as_mut(), task_key(name)) {
+                    t.set_field(key, "")?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Whether text here is a value we read; other text is skipped unread.
+    #[inline]
+    pub(super) fn wants_text(&self) -> bool {
+        self.field.is_some()
+    }
+
+    /// A piece of the current leaf's text.
+    pub(super) fn text(&mut self, chunk: Cow<'a, str>) {
+        if self.text.is_empty() {
+            self.text = chunk;
+        } else {
+            self.text.to_mut().push_str(&chunk);
+        }
+    }
+
+    /// The innermost open element closes, whatever name its end tag carries.
+    pub(super) fn end(&mut self) -> Result<(), String> {
+        let place = self.stack.pop().ok_or("unbalanced end tag")?;
+        match (place, self.stack.last().copied()) {
+            (Place::Elsewhere, Some(parent)) => match (self.field.take(), parent) {
+                (Some(Key::Root(name)), Place::Root) => set_root(&mut self.out, name, &self.text)?,
+                (Some(Key::Task(key)), Place::Task) => {
+                    if let Some(t) = self.task.as_mut() {
+                        t.set_field(key, &self.text)?;
+                    }
+                }
+                _ => {}
+            },
+            (Place::Task, _) => {
+                if let Some(t) = self.task.take() {
+                    self.tasks.push(t.finish()?);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The body has ended.
+    pub(super) fn finish(mut self) -> Result<DescribeTasksResponse, String> {
+        if !self.saw_root {
+            return Err("the body holds no XML element".into());
+        }
+        if !self.stack.is_empty() {
+            return Err("the XML ends before its root element closes (truncated body?)".into());
+        }
+        self.out.task_set = TaskSet::new(self.tasks);
+        Ok(self.out)
+    }
 }
 
 /// The response field an element of the root holds, if it is one we read.
