@@ -112,7 +112,7 @@ fn declaration_end(bytes: &[u8]) -> Option<usize> {
     if !bytes.starts_with(b"<?xml ") {
         return None;
     }
-    let end = memchr::memmem::find(bytes, b"?>")?;
+    let end = bytes.windows(2).position(|w| w == b"?>")?;
     let inside = &bytes[6..end];
     inside
         .iter()
