@@ -10,7 +10,7 @@
 //! `fast_path_tests` checks over generated bodies.
 
 use super::scan::first_stop;
-use super::{TaskField, TaskFields};
+use super::{blank_task, check_task, set_task_field, TaskField};
 use crate::model::{DescribeTasksResponse, Task, TaskSet};
 
 /// Deeper nesting (only ever inside unknown fields) is left to serde, whose own limit is higher.
@@ -262,29 +262,37 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object that is a `{"Task": ...}` wrapper, a task, or (oddly) both: tasks under `Task`
-    /// come first, then the object itself if it holds any task field.
+    /// come first, then the object itself if it holds any task field. A task is filled in its
+    /// place at the end of `tasks`, from its first field on.
     fn entry(&mut self, tasks: &mut Vec<Task>, depth: u32) -> Option<()> {
         if self.peek()? != b'{' {
             return None;
         }
-        let mut fields = TaskFields::default();
-        let mut is_task = false;
+        let mut own: Option<usize> = None;
         self.object(|scan, key| {
             if key == "Task" {
-                return scan.task_list(tasks, depth + 1);
+                // Tasks listed after some of this object's own fields would have to go before
+                // it: rare enough to leave to serde.
+                return match own {
+                    None => scan.task_list(tasks, depth + 1),
+                    Some(_) => None,
+                };
             }
             match TaskField::from_name(key.as_bytes()) {
                 Some(field) => {
-                    is_task = true;
                     let value = scan.scalar()?.unwrap_or("");
-                    fields.set_field(field, value).ok()
+                    let slot = *own.get_or_insert_with(|| {
+                        tasks.push(blank_task());
+                        tasks.len() - 1
+                    });
+                    set_task_field(tasks.get_mut(slot)?, field, value).ok()
                 }
                 None => scan.skip(depth + 1),
             }
         })?;
-        if is_task {
-            tasks.push(fields.finish().ok()?);
+        match own {
+            Some(slot) => check_task(tasks.get(slot)?).ok(),
+            None => Some(()),
         }
-        Some(())
     }
 }

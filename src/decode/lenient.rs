@@ -1,6 +1,8 @@
 //! Lenient scalars shared by the JSON and XML decoders: booleans, integers and times in the
 //! spellings the service and its documentation use.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// `value` without leading and trailing whitespace, as [`str::trim`] returns it. Values rarely
@@ -86,6 +88,29 @@ fn digits(b: &[u8]) -> Option<u32> {
     Some(n)
 }
 
+/// The date `YYYY-MM-DD`. Tasks on a page share a few days, so the last date read on this thread
+/// is kept and reused when the same ten bytes come again.
+fn date_of(ymd: &[u8]) -> Option<NaiveDate> {
+    thread_local! {
+        static LAST: Cell<Option<([u8; 10], NaiveDate)>> = const { Cell::new(None) };
+    }
+    let key: [u8; 10] = ymd.try_into().ok()?;
+    LAST.with(|last| {
+        if let Some((seen, date)) = last.get() {
+            if seen == key {
+                return Some(date);
+            }
+        }
+        let date = NaiveDate::from_ymd_opt(
+            digits(&ymd[0..4])? as i32,
+            digits(&ymd[5..7])?,
+            digits(&ymd[8..10])?,
+        )?;
+        last.set(Some((key, date)));
+        Some(date)
+    })
+}
+
 /// `YYYY-MM-DDTHH:MM[:SS[.f+]]Z` without going through a format parser.
 fn parse_utc_fast(b: &[u8]) -> Option<DateTime<Utc>> {
     if b.len() < 17 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
@@ -94,11 +119,7 @@ fn parse_utc_fast(b: &[u8]) -> Option<DateTime<Utc>> {
     if b[13] != b':' || !matches!(b[b.len() - 1], b'Z' | b'z') {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(
-        digits(&b[0..4])? as i32,
-        digits(&b[5..7])?,
-        digits(&b[8..10])?,
-    )?;
+    let date = date_of(b.get(..10)?)?;
     let hour = digits(&b[11..13])?;
     let minute = digits(&b[14..16])?;
     let rest = &b[16..b.len() - 1];

@@ -179,19 +179,13 @@ impl TaskField {
     }
 }
 
-/// A task's fields as they arrive, in either format.
-#[derive(Default)]
-pub(crate) struct TaskFields {
-    task_id: Option<String>,
-    task_action: Option<TaskAction>,
-    task_status: Option<TaskStatus>,
-    creation_time: Option<chrono::DateTime<chrono::Utc>>,
-    finished_time: Option<chrono::DateTime<chrono::Utc>>,
-    support_cancel: Option<bool>,
-    resource_id: Option<String>,
-    source: Option<String>,
-    failed_reason: Option<String>,
-    task_group_id: Option<String>,
+/// A task before any field arrives: what a task without TaskAction or TaskStatus reads as.
+pub(crate) fn blank_task() -> Task {
+    Task::new(
+        String::new(),
+        TaskAction::Other(String::new()),
+        TaskStatus::Other(String::new()),
+    )
 }
 
 fn non_empty(value: &str) -> Option<String> {
@@ -199,51 +193,62 @@ fn non_empty(value: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_owned())
 }
 
+/// Sets a known field of `task` from its text, in place.
+pub(crate) fn set_task_field(task: &mut Task, field: TaskField, value: &str) -> Result<(), String> {
+    let in_field = |e: String| format!("{}: {e}", field.name());
+    match field {
+        TaskField::TaskId => {
+            // An empty id reads as a missing one (see `check_task`).
+            task.task_id.clear();
+            task.task_id.push_str(lenient::trim(value));
+        }
+        TaskField::TaskAction => task.task_action = TaskAction::from_wire(lenient::trim(value)),
+        TaskField::TaskStatus => task.task_status = TaskStatus::from_wire(lenient::trim(value)),
+        TaskField::CreationTime => {
+            task.creation_time = lenient::parse_time(value).map_err(in_field)?
+        }
+        TaskField::FinishedTime => {
+            task.finished_time = lenient::parse_time(value).map_err(in_field)?
+        }
+        TaskField::SupportCancel => {
+            task.support_cancel = lenient::parse_bool(value).map_err(in_field)?
+        }
+        TaskField::ResourceId => task.resource_id = non_empty(value),
+        TaskField::Source => task.source = non_empty(value),
+        TaskField::FailedReason => task.failed_reason = non_empty(value),
+        TaskField::TaskGroupId => task.task_group_id = non_empty(value),
+    }
+    Ok(())
+}
+
+/// Whether a decoded task is whole: `TaskId` is the one required field.
+pub(crate) fn check_task(task: &Task) -> Result<(), String> {
+    if task.task_id.is_empty() {
+        Err("a task without TaskId".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// A task as its fields arrive, for decoders that cannot fill it in its final place.
+pub(crate) struct TaskFields(Task);
+
+impl Default for TaskFields {
+    fn default() -> Self {
+        Self(blank_task())
+    }
+}
+
 impl TaskFields {
     /// Sets a known field from its text.
     pub(crate) fn set_field(&mut self, field: TaskField, value: &str) -> Result<(), String> {
-        let in_field = |e: String| format!("{}: {e}", field.name());
-        match field {
-            TaskField::TaskId => self.task_id = non_empty(value),
-            TaskField::TaskAction => {
-                self.task_action = Some(TaskAction::from_wire(lenient::trim(value)))
-            }
-            TaskField::TaskStatus => {
-                self.task_status = Some(TaskStatus::from_wire(lenient::trim(value)))
-            }
-            TaskField::CreationTime => {
-                self.creation_time = lenient::parse_time(value).map_err(in_field)?
-            }
-            TaskField::FinishedTime => {
-                self.finished_time = lenient::parse_time(value).map_err(in_field)?
-            }
-            TaskField::SupportCancel => {
-                self.support_cancel = lenient::parse_bool(value).map_err(in_field)?
-            }
-            TaskField::ResourceId => self.resource_id = non_empty(value),
-            TaskField::Source => self.source = non_empty(value),
-            TaskField::FailedReason => self.failed_reason = non_empty(value),
-            TaskField::TaskGroupId => self.task_group_id = non_empty(value),
-        }
-        Ok(())
+        set_task_field(&mut self.0, field, value)
     }
 
-    /// The task; `TaskId` is the one required field.
+    /// The task, if it is whole.
     pub(crate) fn finish(self) -> Result<Task, String> {
-        let task_id = self.task_id.ok_or("a task without TaskId")?;
-        let mut task = Task::new(
-            task_id,
-            self.task_action.unwrap_or(TaskAction::Other(String::new())),
-            self.task_status.unwrap_or(TaskStatus::Other(String::new())),
-        );
-        task.creation_time = self.creation_time;
-        task.finished_time = self.finished_time;
-        task.support_cancel = self.support_cancel;
-        task.resource_id = self.resource_id;
-        task.source = self.source;
-        task.failed_reason = self.failed_reason;
-        task.task_group_id = self.task_group_id;
-        Ok(task)
+        check_task(&self.0)?;
+        Ok(self.0)
     }
 }
 

@@ -5,7 +5,7 @@
 ///
 /// Values and tags on a page are short (ids, times, names), where testing eight bytes per step
 /// in a register beats both a byte loop and a vectorised search's set-up.
-#[inline]
+#[inline(always)]
 pub(super) fn first_stop(bytes: &[u8], a: u8, b: u8, below: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::{lenient, TaskField, TaskFields};
+use super::{blank_task, check_task, lenient, set_task_field, TaskField};
 use crate::model::{DescribeTasksResponse, Task, TaskSet};
 
 /// Appends the text of an entity reference (`&amp;`, `&#x4e2d;`) to `out`.
@@ -117,7 +117,6 @@ pub(super) struct Document<'a> {
     field: Option<Key>,
     /// The leaf's text: borrowed from the body when it arrives in one piece.
     text: Cow<'a, str>,
-    task: Option<TaskFields>,
     saw_root: bool,
 }
 
@@ -130,7 +129,6 @@ impl<'a> Document<'a> {
             stack: Vec::with_capacity(8),
             field: None,
             text: Cow::Borrowed(""),
-            task: None,
             saw_root: false,
         }
     }
@@ -155,7 +153,8 @@ impl<'a> Document<'a> {
             }
             Some(Place::Root) if name == b"TaskSet" => Place::TaskSet,
             Some(Place::TaskSet) if name == b"Task" => {
-                self.task = Some(TaskFields::default());
+                // The task is filled in its place, the end of `tasks`, until it closes.
+                self.tasks.push(blank_task());
                 Place::Task
             }
             // A TaskSet wrapped once more (as in some SDK renderings): look through it.
@@ -195,8 +194,8 @@ impl<'a> Document<'a> {
                 }
             }
             Some(Place::Task) => {
-                if let (Some(t), Some(key)) = (self.task.as_mut(), task_key(name)) {
-                    t.set_field(key, "")?;
+                if let (Some(task), Some(key)) = (self.tasks.last_mut(), task_key(name)) {
+                    set_task_field(task, key, "")?;
                 }
             }
             _ => {}
@@ -226,15 +225,15 @@ impl<'a> Document<'a> {
             (Place::Elsewhere, Some(parent)) => match (self.field.take(), parent) {
                 (Some(Key::Root(name)), Place::Root) => set_root(&mut self.out, name, &self.text)?,
                 (Some(Key::Task(key)), Place::Task) => {
-                    if let Some(t) = self.task.as_mut() {
-                        t.set_field(key, &self.text)?;
+                    if let Some(task) = self.tasks.last_mut() {
+                        set_task_field(task, key, &self.text)?;
                     }
                 }
                 _ => {}
             },
             (Place::Task, _) => {
-                if let Some(t) = self.task.take() {
-                    self.tasks.push(t.finish()?);
+                if let Some(task) = self.tasks.last() {
+                    check_task(task)?;
                 }
             }
             _ => {}
