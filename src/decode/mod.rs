@@ -15,6 +15,13 @@
 //! The format is read from the body itself (`{` or `<`), so a JSON error from a gateway in front
 //! of an XML call still decodes. Nothing here panics on any input; everything that cannot be
 //! decoded is a [`DecodeError`] with the status and a short excerpt.
+//!
+//! Each format has two decoders. A fast path reads the plain subset the service sends (strings
+//! without escapes, tags without attributes, no entities or comments) in one pass straight into
+//! the model. At anything outside that subset, and at every error, it steps aside and the general
+//! decoder (serde_json or quick-xml) reads the body and words the error. The fast paths never
+//! decide alone what a body means: property tests check, over generated and mangled bodies, that
+//! wherever a fast path returns a page the general decoder returns the same page.
 
 mod envelope;
 #[cfg(test)]
