@@ -18,7 +18,7 @@ use futures::TryStreamExt;
 
 const TOTAL: u64 = 100_000;
 const PAGE: u64 = 100;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 
 async fn raw_fetches(http: &reqwest::Client, endpoint: &str) -> Duration {
     let started = Instant::now();

@@ -151,14 +151,24 @@ impl<'a> Scanner<'a> {
 
     /// Walks an object, calling `member` with the scanner just after each key's `:`.
     #[inline]
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.object_with_keys(Self::string, member)
+    }
+
+    /// Walks an object whose keys `read_key` reads.
+    #[inline]
+    fn object_with_keys<K>(
+        &mut self,
+        mut read_key: impl FnMut(&mut Self) -> Option<K>,
+        mut member: impl FnMut(&mut Self, K) -> Option<()>,
+    ) -> Option<()> {
         self.expect(b'{')?;
         if self.peek()? == b'}' {
             self.pos += 1;
             return Some(());
         }
         loop {
-            let key = self.string()?;
+            let key = read_key(self)?;
             self.expect(b':')?;
             member(self, key)?;
             match self.peek()? {
@@ -246,6 +256,44 @@ impl<'a> Scanner<'a> {
         n
     }
 
+    /// A key of an entry. The names this crate reads are recognised in place, without a string
+    /// scan: a name followed by `"` is that whole key.
+    #[inline]
+    fn entry_key(&mut self) -> Option<EntryKey> {
+        self.skip_whitespace();
+        let name = self.bytes.get(self.pos + 1..)?;
+        let guess = match (name.first()?, name.get(1), name.get(4)) {
+            (b'T', _, Some(b'"')) => Some(EntryKey::Task),
+            (b'T', _, Some(b'I')) => Some(EntryKey::Field(TaskField::TaskId)),
+            (b'T', _, Some(b'A')) => Some(EntryKey::Field(TaskField::TaskAction)),
+            (b'T', _, Some(b'S')) => Some(EntryKey::Field(TaskField::TaskStatus)),
+            (b'T', _, Some(b'G')) => Some(EntryKey::Field(TaskField::TaskGroupId)),
+            (b'C', _, _) => Some(EntryKey::Field(TaskField::CreationTime)),
+            (b'F', Some(b'i'), _) => Some(EntryKey::Field(TaskField::FinishedTime)),
+            (b'F', Some(b'a'), _) => Some(EntryKey::Field(TaskField::FailedReason)),
+            (b'S', Some(b'u'), _) => Some(EntryKey::Field(TaskField::SupportCancel)),
+            (b'S', Some(b'o'), _) => Some(EntryKey::Field(TaskField::Source)),
+            (b'R', _, _) => Some(EntryKey::Field(TaskField::ResourceId)),
+            _ => None,
+        };
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            if let Some(key) = guess {
+                let wire = key.wire_name().as_bytes();
+                if has_prefix(name, wire) && name.get(wire.len()) == Some(&b'"') {
+                    self.pos += wire.len() + 2;
+                    return Some(key);
+                }
+            }
+        }
+        let key = self.string()?;
+        Some(match key {
+            "Task" => EntryKey::Task,
+            other => {
+                TaskField::from_name(other.as_bytes()).map_or(EntryKey::Other, EntryKey::Field)
+            }
+        })
+    }
+
     /// `TaskSet` or `Task`: `null`, a blank string, one entry, or an array of entries. Appends
     /// the tasks found to `tasks`.
     fn task_list(&mut self, tasks: &mut Vec<Task>, depth: u32) -> Option<()> {
@@ -269,30 +317,90 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let mut own: Option<usize> = None;
-        self.object(|scan, key| {
-            if key == "Task" {
+        self.object_with_keys(Self::entry_key, |scan, key| match key {
+            EntryKey::Task => {
                 // Tasks listed after some of this object's own fields would have to go before
                 // it: rare enough to leave to serde.
-                return match own {
+                match own {
                     None => scan.task_list(tasks, depth + 1),
                     Some(_) => None,
-                };
-            }
-            match TaskField::from_name(key.as_bytes()) {
-                Some(field) => {
-                    let value = scan.scalar()?.unwrap_or("");
-                    let slot = *own.get_or_insert_with(|| {
-                        tasks.push(blank_task());
-                        tasks.len() - 1
-                    });
-                    set_task_field(tasks.get_mut(slot)?, field, value).ok()
                 }
-                None => scan.skip(depth + 1),
             }
+            EntryKey::Field(field) => {
+                let value = scan.scalar()?.unwrap_or("");
+                let slot = *own.get_or_insert_with(|| {
+                    tasks.push(blank_task());
+                    tasks.len() - 1
+                });
+                set_task_field(tasks.get_mut(slot)?, field, value).ok()
+            }
+            EntryKey::Other => scan.skip(depth + 1),
         })?;
         match own {
             Some(slot) => check_task(tasks.get(slot)?).ok(),
             None => Some(()),
+        }
+    }
+}
+
+/// A key of a `TaskSet` entry: the `Task` wrapper, a task field, or anything else.
+#[derive(Clone, Copy)]
+enum EntryKey {
+    Task,
+    Field(TaskField),
+    Other,
+}
+
+impl EntryKey {
+    fn wire_name(self) -> &'static str {
+        match self {
+            EntryKey::Task => "Task",
+            EntryKey::Field(field) => field.name(),
+            EntryKey::Other => "",
+        }
+    }
+}
+
+/// Whether `bytes` starts with `name`, a field name of 4 to 16 bytes: two overlapping 8-byte
+/// compares instead of a call to `memcmp`.
+#[inline]
+fn has_prefix(bytes: &[u8], name: &[u8]) -> bool {
+    let word = |b: &[u8], at: usize| -> Option<u64> {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b.get(at..at + 8)?);
+        Some(u64::from_le_bytes(w))
+    };
+    let n = name.len();
+    match n {
+        8..=16 => word(bytes, 0) == word(name, 0) && word(bytes, n - 8) == word(name, n - 8),
+        _ => bytes.get(..n) == Some(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_prefix;
+
+    #[test]
+    fn has_prefix_compares_every_byte_of_the_name() {
+        for name in [
+            "Task",
+            "Source",
+            "TaskId",
+            "ResourceId",
+            "SupportCancel",
+            "FinishedTime",
+        ] {
+            let name = name.as_bytes();
+            let mut bytes = name.to_vec();
+            bytes.extend_from_slice(b"\":\"value\"");
+            assert!(has_prefix(&bytes, name));
+            for i in 0..name.len() {
+                let mut changed = bytes.clone();
+                changed[i] ^= 0x20;
+                assert!(!has_prefix(&changed, name), "{i}");
+            }
+            assert!(!has_prefix(&name[..name.len() - 1], name));
         }
     }
 }

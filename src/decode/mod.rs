@@ -206,8 +206,7 @@ pub(crate) fn set_task_field(task: &mut Task, field: TaskField, value: &str) -> 
     match field {
         TaskField::TaskId => {
             // An empty id reads as a missing one (see `check_task`).
-            task.task_id.clear();
-            task.task_id.push_str(lenient::trim(value));
+            task.task_id = lenient::trim(value).to_owned();
         }
         TaskField::TaskAction => task.task_action = TaskAction::from_wire(lenient::trim(value)),
         TaskField::TaskStatus => task.task_status = TaskStatus::from_wire(lenient::trim(value)),
