@@ -138,10 +138,14 @@ where
 
 /// Sorts pairs by encoded name, byte-wise (then by value, for repeated names).
 fn sort_pairs(pairs: &mut [Pair<'_>]) {
-    pairs.sort_unstable_by(|a, b| {
-        cmp_bytes(a.0.as_bytes(), b.0.as_bytes())
-            .then_with(|| cmp_bytes(a.1.as_bytes(), b.1.as_bytes()))
-    });
+    pairs.sort_unstable_by(pair_order);
+}
+
+/// The order of signed pairs: by encoded name, byte-wise, then by value.
+#[inline]
+fn pair_order(a: &Pair<'_>, b: &Pair<'_>) -> std::cmp::Ordering {
+    cmp_bytes(a.0.as_bytes(), b.0.as_bytes())
+        .then_with(|| cmp_bytes(a.1.as_bytes(), b.1.as_bytes()))
 }
 
 /// Byte-wise comparison, inlined: parameter names are short and usually differ in their first
@@ -363,26 +367,37 @@ pub fn sign_rpc(
     params: &[(&str, &str)],
     secret: &str,
 ) -> SignedQuery {
-    // The common names need no encoding; one vector holds every pair, sorted once.
-    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(params.len() + 9);
-    pairs.extend(
-        [
-            ("Action", common.action),
-            ("Version", common.version),
-            ("Format", common.format),
-            ("AccessKeyId", common.access_key_id),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureVersion", "1.0"),
-            ("Timestamp", common.timestamp),
-            ("SignatureNonce", common.nonce),
-        ]
-        .map(|(k, v)| (std::borrow::Cow::Borrowed(k), v)),
-    );
-    if let Some(token) = common.security_token {
-        pairs.push((std::borrow::Cow::Borrowed("SecurityToken"), token));
+    // The common pairs are listed in sorted order already (their names need no encoding), so
+    // only the operation's own pairs are sorted; the two lists are then merged.
+    let token = common
+        .security_token
+        .map(|token| (std::borrow::Cow::Borrowed("SecurityToken"), token));
+    let sorted_common = [
+        Some((
+            std::borrow::Cow::Borrowed("AccessKeyId"),
+            common.access_key_id,
+        )),
+        Some((std::borrow::Cow::Borrowed("Action"), common.action)),
+        Some((std::borrow::Cow::Borrowed("Format"), common.format)),
+        token,
+        Some((std::borrow::Cow::Borrowed("SignatureMethod"), "HMAC-SHA1")),
+        Some((std::borrow::Cow::Borrowed("SignatureNonce"), common.nonce)),
+        Some((std::borrow::Cow::Borrowed("SignatureVersion"), "1.0")),
+        Some((std::borrow::Cow::Borrowed("Timestamp"), common.timestamp)),
+        Some((std::borrow::Cow::Borrowed("Version"), common.version)),
+    ];
+    let mut own: Vec<Pair<'_>> = Vec::with_capacity(params.len());
+    push_pairs(&mut own, params);
+    sort_pairs(&mut own);
+    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(own.len() + sorted_common.len());
+    let mut own = own.into_iter().peekable();
+    for pair in sorted_common.into_iter().flatten() {
+        while let Some(next) = own.next_if(|o| pair_order(o, &pair).is_lt()) {
+            pairs.push(next);
+        }
+        pairs.push(pair);
     }
-    push_pairs(&mut pairs, params);
-    sort_pairs(&mut pairs);
+    pairs.extend(own);
     sign_sorted(method, &pairs, secret)
 }
 
