@@ -236,6 +236,19 @@ where
 
 /// HMAC-SHA1 over `string_to_sign` with key `secret + "&"`, base64-encoded.
 pub fn sign_string(string_to_sign: &str, secret: &str) -> String {
+    let mut signature = [0u8; SIGNATURE_LEN];
+    signature_into(string_to_sign, secret, &mut signature).to_owned()
+}
+
+/// The length of a signature: an HMAC-SHA1 digest (20 bytes) in base64.
+const SIGNATURE_LEN: usize = 28;
+
+/// Computes the signature into `out` (no heap allocation) and returns it.
+fn signature_into<'o>(
+    string_to_sign: &str,
+    secret: &str,
+    out: &'o mut [u8; SIGNATURE_LEN],
+) -> &'o str {
     // A 64-byte stack buffer covers every real secret (they are 30 characters); longer ones are
     // still handled, through a heap key.
     let mut mac = if secret.len() < 64 {
@@ -251,7 +264,11 @@ pub fn sign_string(string_to_sign: &str, secret: &str) -> String {
     }
     .expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(mac.finalize().into_bytes(), out)
+        .unwrap_or(0);
+    // Base64 is ASCII, so the text is always valid.
+    std::str::from_utf8(&out[..written]).unwrap_or_default()
 }
 
 /// Signs `params` for `method` (`GET` or `POST`) with `secret`: the value for the `Signature`
@@ -313,9 +330,12 @@ fn sign_sorted(method: &str, encoded: &[Pair<'_>], secret: &str) -> SignedQuery 
         string_to_sign.push_str("%3D");
         encode_once_and_twice(&mut query, &mut string_to_sign, v);
     }
-    let signature = sign_string(&string_to_sign, secret);
+    let mut signature = [0u8; SIGNATURE_LEN];
     query.push_str("&Signature=");
-    percent_encode_into(&mut query, &signature);
+    percent_encode_into(
+        &mut query,
+        signature_into(&string_to_sign, secret, &mut signature),
+    );
     SignedQuery {
         query,
         string_to_sign,
@@ -368,7 +388,7 @@ pub fn sign_rpc(
     secret: &str,
 ) -> SignedQuery {
     // The common pairs are listed in sorted order already (their names need no encoding), so
-    // only the operation's own pairs are sorted; the two lists are then merged.
+    // only the operation's own pairs are sorted; the common ones are then put in place.
     let token = common
         .security_token
         .map(|token| (std::borrow::Cow::Borrowed("SecurityToken"), token));
@@ -386,18 +406,21 @@ pub fn sign_rpc(
         Some((std::borrow::Cow::Borrowed("Timestamp"), common.timestamp)),
         Some((std::borrow::Cow::Borrowed("Version"), common.version)),
     ];
-    let mut own: Vec<Pair<'_>> = Vec::with_capacity(params.len());
-    push_pairs(&mut own, params);
-    sort_pairs(&mut own);
-    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(own.len() + sorted_common.len());
-    let mut own = own.into_iter().peekable();
+    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(params.len() + sorted_common.len());
+    push_pairs(&mut pairs, params);
+    sort_pairs(&mut pairs);
+    // Each common pair goes after the one before it: search only the rest. The vector has room
+    // for them all, so nothing is allocated again.
+    let mut from = 0;
     for pair in sorted_common.into_iter().flatten() {
-        while let Some(next) = own.next_if(|o| pair_order(o, &pair).is_lt()) {
-            pairs.push(next);
-        }
-        pairs.push(pair);
+        let at = from
+            + pairs
+                .get(from..)
+                .unwrap_or_default()
+                .partition_point(|p| pair_order(p, &pair).is_lt());
+        pairs.insert(at, pair);
+        from = at + 1;
     }
-    pairs.extend(own);
     sign_sorted(method, &pairs, secret)
 }
 
