@@ -68,14 +68,12 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|(k, v)| (k.as_ref(), v.as_str()))
                 .collect();
+            // The timestamp and nonce as the client makes them for every attempt.
             let timestamp = signer::format_timestamp(chrono::Utc::now());
-            let mut nonce_buf = uuid::Uuid::encode_buffer();
-            let nonce = uuid::Uuid::new_v4()
-                .hyphenated()
-                .encode_lower(&mut nonce_buf);
+            let nonce = signer::new_nonce();
             let common = CommonParams {
                 timestamp: &timestamp,
-                nonce,
+                nonce: &nonce,
                 ..common
             };
             let signed = signer::sign_rpc("POST", &common, &params, SECRET);

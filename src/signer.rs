@@ -427,6 +427,9 @@ pub fn sign_rpc(
 /// Formats a UTC instant as the service wants it: `yyyy-MM-ddTHH:mm:ssZ`, no fraction.
 pub fn format_timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::{Datelike, Timelike};
+    // The calendar fields of the naive time, read once (each accessor of a zoned time converts
+    // it again).
+    let time = time.naive_utc();
     let year = time.year();
     if !(0..=9999).contains(&year) {
         // Outside four-digit years, let chrono spell it (never the case for a real clock).
@@ -449,7 +452,8 @@ pub fn format_timestamp(time: chrono::DateTime<chrono::Utc>) -> String {
     put(11, time.hour(), 2);
     put(14, time.minute(), 2);
     put(17, time.second().min(59), 2);
-    buf.iter().map(|&b| char::from(b)).collect()
+    // Digits and separators only: always valid text.
+    std::str::from_utf8(&buf).unwrap_or_default().to_owned()
 }
 
 /// A fresh `SignatureNonce`: a random (version 4) UUID, lower-case and hyphenated.
