@@ -406,20 +406,29 @@ pub fn sign_rpc(
         Some((std::borrow::Cow::Borrowed("Timestamp"), common.timestamp)),
         Some((std::borrow::Cow::Borrowed("Version"), common.version)),
     ];
-    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(params.len() + sorted_common.len());
+    let mut common: [Pair<'_>; 9] = Default::default();
+    let mut m = 0;
+    for pair in sorted_common.into_iter().flatten() {
+        common[m] = pair;
+        m += 1;
+    }
+    let mut pairs: Vec<Pair<'_>> = Vec::with_capacity(params.len() + m);
     push_pairs(&mut pairs, params);
     sort_pairs(&mut pairs);
-    // Each common pair goes after the one before it: search only the rest. The vector has room
-    // for them all, so nothing is allocated again.
-    let mut from = 0;
-    for pair in sorted_common.into_iter().flatten() {
-        let at = from
-            + pairs
-                .get(from..)
-                .unwrap_or_default()
-                .partition_point(|p| pair_order(p, &pair).is_lt());
-        pairs.insert(at, pair);
-        from = at + 1;
+    // Merge from the back, in place: the vector has room for the common pairs, so nothing is
+    // allocated again. `i` and `j` count the pairs of each list not placed yet.
+    let n = pairs.len();
+    pairs.resize(n + m, Pair::default());
+    let (mut i, mut j) = (n, m);
+    while j > 0 {
+        let k = i + j - 1;
+        if i > 0 && pair_order(&pairs[i - 1], &common[j - 1]).is_gt() {
+            pairs.swap(k, i - 1);
+            i -= 1;
+        } else {
+            pairs[k] = std::mem::take(&mut common[j - 1]);
+            j -= 1;
+        }
     }
     sign_sorted(method, &pairs, secret)
 }
